@@ -1,0 +1,101 @@
+"""PostgreSQL: one asyncpg pool per service, versioned SQL migrations per service schema.
+
+Each service owns one schema. Migrations are `NNNN_name.sql` files applied in order, each
+in its own transaction with `search_path` set to the schema, under an advisory lock so
+several replicas starting together apply them once. An applied file that later changes
+stops the service: history is never rewritten silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from bkpsdm.common.logs import get_logger
+
+log = get_logger(__name__)
+
+COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str  # "<source>:<file stem>", e.g. "common:0001_outbox_inbox"
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def quote_schema(schema: str) -> str:
+    """Schemas come from settings, never from users; still, refuse anything but a plain name."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name: {schema!r}")
+    return f'"{schema}"'
+
+
+def load_migrations(source: str, folder: Path) -> list[Migration]:
+    files = sorted(p for p in folder.glob("*.sql") if re.match(r"^\d{4}_", p.name))
+    return [Migration(f"{source}:{p.stem}", p.read_text(encoding="utf-8")) for p in files]
+
+
+async def create_pool(dsn: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=30)
+    assert pool is not None
+    return pool
+
+
+async def apply_migrations(pool: asyncpg.Pool, schema: str, migrations: list[Migration]) -> list[str]:
+    """Apply what is missing; return the versions applied now."""
+    quoted = quote_schema(schema)
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        # Session-level lock on a dedicated connection: held across the per-file transactions.
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"bkpsdm.migrations.{schema}")
+        try:
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+            await conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {quoted}.schema_migrations ("
+                " version text PRIMARY KEY, checksum text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {
+                r["version"]: r["checksum"]
+                for r in await conn.fetch(f"SELECT version, checksum FROM {quoted}.schema_migrations")
+            }
+            for migration in migrations:
+                if migration.version in done:
+                    if done[migration.version] != migration.checksum:
+                        raise MigrationError(
+                            f"migration {migration.version} in schema {schema} changed after it was applied"
+                        )
+                    continue
+                async with conn.transaction():
+                    await conn.execute(f"SET LOCAL search_path TO {quoted}, public")
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        f"INSERT INTO {quoted}.schema_migrations (version, checksum) VALUES ($1, $2)",
+                        migration.version,
+                        migration.checksum,
+                    )
+                applied_now.append(migration.version)
+                log.info("migration.applied", schema=schema, version=migration.version)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"bkpsdm.migrations.{schema}")
+    return applied_now
+
+
+async def migrate_service(pool: asyncpg.Pool, schema: str, service: str, folder: Path) -> list[str]:
+    """The shared outbox/inbox tables first, then the service's own migrations."""
+    migrations = load_migrations("common", COMMON_MIGRATIONS) + load_migrations(service, folder)
+    return await apply_migrations(pool, schema, migrations)

@@ -1,0 +1,215 @@
+"""Bounded retries, then the dead-letter topic; and replaying what was dead-lettered.
+
+The middleware wraps every handler call (JSON decoding and schema validation included):
+- a permanent error goes to `<topic>.dlq` at once;
+- a retryable one is tried again up to `max_attempts` with exponential backoff and
+  jitter (the partition waits, keeping per-key order), then goes to `<topic>.dlq`.
+The dead letter keeps the original key, value and headers, and adds `dlq_*` headers with
+the error and where the message came from. Only after the dead letter is acknowledged by
+the broker is the original offset committed; if that publish fails the message is not
+acknowledged and comes back, so nothing is lost and a poison message never stops the
+consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faststream import BaseMiddleware
+from faststream.message import StreamMessage
+from prometheus_client import Counter
+
+from bkpsdm.common.errors import FailureKind, classify
+from bkpsdm.common.logs import get_logger
+from bkpsdm.common.topics import DLQ_SUFFIX, dead_letter_topic
+
+log = get_logger(__name__)
+
+DEAD_LETTERED = Counter(
+    "bkpsdm_dead_lettered_total", "Messages sent to a dead-letter topic", ["topic", "kind"]
+)
+RETRIED = Counter("bkpsdm_handler_retries_total", "Handler attempts that were retried", ["topic"])
+
+DLQ_HEADERS = (
+    "dlq_error",
+    "dlq_error_type",
+    "dlq_kind",
+    "dlq_attempts",
+    "dlq_origin_topic",
+    "dlq_origin_partition",
+    "dlq_origin_offset",
+    "dlq_consumer_group",
+    "dlq_failed_at",
+)
+MAX_ERROR_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    base_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        """Backoff before attempt `attempt + 1`: exponential, capped, with full jitter on half."""
+        ceiling = min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s)
+        return ceiling / 2 + random.random() * ceiling / 2
+
+
+def _header_text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+class DeadLetterMiddleware(BaseMiddleware):
+    """Per-message middleware; build the factory with `dead_letter_middleware(policy)`."""
+
+    policy: RetryPolicy = RetryPolicy()
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        record = msg.raw_message
+        if record.topic.endswith(DLQ_SUFFIX):
+            return await call_next(msg)  # a dead-letter reader handles its own failures
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await call_next(msg)
+            except Exception as exc:
+                kind = classify(exc)
+                if kind is FailureKind.RETRYABLE and attempt < self.policy.max_attempts:
+                    RETRIED.labels(record.topic).inc()
+                    delay = self.policy.delay(attempt)
+                    log.warning(
+                        "message.retrying",
+                        topic=record.topic,
+                        offset=record.offset,
+                        attempt=attempt,
+                        delay_s=round(delay, 3),
+                        error=repr(exc),
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+                await self._dead_letter(record, exc, kind, attempt)
+                return None
+
+    async def _dead_letter(self, record: Any, exc: Exception, kind: FailureKind, attempts: int) -> None:
+        broker = self.context.get("broker")
+        handler = self.context.get_local("handler_")
+        group = getattr(handler, "group_id", None) or ""  # the subscriber handling this message
+        headers = {k: _header_text(v) for k, v in (record.headers or ()) if k not in DLQ_HEADERS}
+        headers.update(
+            dlq_error=str(exc)[:MAX_ERROR_TEXT] or type(exc).__name__,
+            dlq_error_type=f"{type(exc).__module__}.{type(exc).__qualname__}",
+            dlq_kind=kind.value,
+            dlq_attempts=str(attempts),
+            dlq_origin_topic=record.topic,
+            dlq_origin_partition=str(record.partition),
+            dlq_origin_offset=str(record.offset),
+            dlq_consumer_group=str(group),
+            dlq_failed_at=datetime.now(UTC).isoformat(),
+        )
+        headers.setdefault("content-type", "")
+        await broker.publish(
+            record.value if record.value is not None else b"",
+            topic=dead_letter_topic(record.topic),
+            key=record.key,
+            headers=headers,
+        )
+        DEAD_LETTERED.labels(record.topic, kind.value).inc()
+        log.error(
+            "message.dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            kind=kind.value,
+            attempts=attempts,
+            error_type=headers["dlq_error_type"],
+            error=headers["dlq_error"],
+        )
+
+
+def dead_letter_middleware(policy: RetryPolicy) -> type[DeadLetterMiddleware]:
+    """A middleware class bound to `policy` (FastStream instantiates it per message)."""
+    return type("BoundDeadLetterMiddleware", (DeadLetterMiddleware,), {"policy": policy})
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str]
+
+    @property
+    def origin_topic(self) -> str:
+        return self.headers.get("dlq_origin_topic") or self.topic.removesuffix(DLQ_SUFFIX)
+
+
+async def read_dead_letters(
+    bootstrap_servers: str, dlq_topic: str, *, timeout_s: float = 5.0
+) -> list[DeadLetter]:
+    """Everything currently in a dead-letter topic (no consumer group; nothing committed)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(dlq_topic) or set()
+        tps = [TopicPartition(dlq_topic, p) for p in sorted(partitions)]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        letters: list[DeadLetter] = []
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while any(await consumer.position(tp) < end[tp] for tp in tps):
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            batch = await consumer.getmany(*tps, timeout_ms=500)
+            for records in batch.values():
+                letters.extend(
+                    DeadLetter(
+                        topic=r.topic,
+                        partition=r.partition,
+                        offset=r.offset,
+                        key=r.key,
+                        value=r.value or b"",
+                        headers={k: _header_text(v) for k, v in (r.headers or ())},
+                    )
+                    for r in records
+                )
+        return sorted(letters, key=lambda d: (d.partition, d.offset))
+    finally:
+        await consumer.stop()
+
+
+async def replay_dead_letters(bootstrap_servers: str, letters: Sequence[DeadLetter]) -> int:
+    """Publish dead letters back to their origin topic with their original headers.
+
+    Consumers de-duplicate by event id, so replaying a letter whose effect did happen
+    changes nothing; one whose cause is fixed is now handled.
+    """
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for letter in letters:
+            headers = [(k, v.encode()) for k, v in letter.headers.items() if k not in DLQ_HEADERS]
+            headers.append(
+                ("dlq_replayed_from", f"{letter.topic}:{letter.partition}:{letter.offset}".encode())
+            )
+            await producer.send_and_wait(letter.origin_topic, letter.value, key=letter.key, headers=headers)
+            log.info("dead_letter.replayed", topic=letter.origin_topic, dlq_offset=letter.offset)
+        return len(letters)
+    finally:
+        await producer.stop()

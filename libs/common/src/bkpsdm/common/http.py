@@ -1,0 +1,176 @@
+"""The HTTP surface every service shares: health, metrics, errors, correlation ids.
+
+User-facing errors are JSON `{"code": STABLE_CODE, "message": "<Bahasa Indonesia>"}`
+with a 4xx status. Bad input never becomes a 500. Each request binds a correlation id
+(taken from `X-Correlation-ID` or made new) that is echoed back and logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bkpsdm.common.logs import correlation_scope, get_logger
+
+log = get_logger(__name__)
+
+CORRELATION_HTTP_HEADER = "X-Correlation-ID"
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    message: str
+    status: int = 400
+
+
+# Errors every service can return; each service adds its own catalogue beside these.
+COMMON_ERRORS: dict[str, ErrorCode] = {
+    e.code: e
+    for e in (
+        ErrorCode("BODY_NOT_JSON", "Isi permintaan bukan JSON yang sah.", 400),
+        ErrorCode("REQUEST_INVALID", "Data permintaan tidak sesuai format.", 422),
+        ErrorCode("PAYLOAD_TOO_LARGE", "Ukuran permintaan melebihi batas yang diizinkan.", 413),
+        ErrorCode("NOT_FOUND", "Data atau alamat yang diminta tidak ditemukan.", 404),
+        ErrorCode("METHOD_NOT_ALLOWED", "Metode permintaan tidak didukung untuk alamat ini.", 405),
+        ErrorCode("SERVICE_UNAVAILABLE", "Layanan sedang tidak tersedia, silakan coba lagi.", 503),
+        ErrorCode("INTERNAL_ERROR", "Terjadi kesalahan pada sistem. Silakan hubungi petugas.", 500),
+    )
+}
+
+
+class ApiError(Exception):
+    """Raised by routes and use cases; mapped to a JSON error in one place."""
+
+    def __init__(self, error: ErrorCode, details: Any = None) -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.details = details
+
+
+def error_response(
+    error: ErrorCode, details: Any = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse(body, status_code=error.status, headers=dict(headers or {}))
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+            "problem": e.get("type"),
+        }
+        for e in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_api_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.error, exc.details)
+
+    async def on_validation(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return error_response(COMMON_ERRORS["BODY_NOT_JSON"])
+        return error_response(COMMON_ERRORS["REQUEST_INVALID"], _validation_details(exc))
+
+    async def on_http(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        by_status = {e.status: e for e in COMMON_ERRORS.values()}
+        return error_response(by_status.get(exc.status_code, COMMON_ERRORS["REQUEST_INVALID"]))
+
+    async def on_unexpected(_: Request, exc: Exception) -> Response:
+        log.error("http.unhandled_error", error=repr(exc), exc_info=exc)
+        return error_response(COMMON_ERRORS["INTERNAL_ERROR"])
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class CorrelationAndLimitsMiddleware:
+    """Binds the correlation id for the request and refuses bodies over the size limit."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length", "")
+        with correlation_scope(headers.get(CORRELATION_HTTP_HEADER.lower())) as cid:
+            if declared.isdigit() and int(declared) > self.max_body_bytes:
+                await error_response(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])(scope, receive, send)
+                return
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body_bytes:
+                        raise ApiError(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])
+                return message
+
+            async def send_with_cid(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"], (b"x-correlation-id", cid.encode())]
+                await send(message)
+
+            await self.app(scope, limited_receive, send_with_cid)
+
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+@dataclass
+class HealthChecks:
+    checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+
+    async def run(self) -> dict[str, bool]:
+        results: dict[str, bool] = {}
+        for name, check in self.checks.items():
+            try:
+                results[name] = bool(await check())
+            except Exception as exc:
+                log.warning("health.check_failed", check=name, error=repr(exc))
+                results[name] = False
+        return results
+
+
+def install_health_and_metrics(app: FastAPI, health: HealthChecks, registry: CollectorRegistry) -> None:
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", include_in_schema=False)
+    async def ready() -> Response:
+        results = await health.run()
+        ok = all(results.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": results},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,229 @@
+"""Transactional outbox: events written with the state change, published by a relay.
+
+`enqueue` adds an event inside the caller's transaction. `OutboxRelay` claims pending rows
+with `FOR UPDATE SKIP LOCKED` (several relays at once never publish the same row in
+parallel), publishes them with an idempotent producer (acks=all), and marks them sent in
+the same transaction. A relay killed after publishing but before its commit publishes
+those rows again: consumers de-duplicate by event id (inbox), so effects stay exactly once.
+It wakes on LISTEN/NOTIFY and polls as a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter, Gauge
+
+from bkpsdm.common.db import quote_schema
+from bkpsdm.common.events import Event, metadata_for
+from bkpsdm.common.logs import get_logger
+from bkpsdm.common.topics import TopicSpec
+
+log = get_logger(__name__)
+
+PUBLISHED = Counter("bkpsdm_outbox_published_total", "Outbox rows published to Kafka", ["schema"])
+RELAY_ERRORS = Counter("bkpsdm_outbox_relay_errors_total", "Relay batches that failed", ["schema"])
+PENDING = Gauge("bkpsdm_outbox_pending", "Outbox rows seen pending at the last claim", ["schema"])
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    schema: str,
+    topic: TopicSpec,
+    key: str,
+    event: Event,
+    *,
+    source: str,
+    correlation_id: str | None,
+    aggregate_type: str,
+) -> str:
+    """Add `event` to the outbox inside the caller's transaction; return its event id."""
+    meta = metadata_for(event, source=source, correlation_id=correlation_id)
+    await conn.execute(
+        f"INSERT INTO {quote_schema(schema)}.outbox"
+        " (id, aggregatetype, aggregateid, type, topic, payload, headers)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)",
+        uuid.UUID(meta.id),
+        aggregate_type,
+        key,
+        meta.type,
+        topic.name,
+        event.model_dump_json(),
+        json.dumps(meta.to_headers()),
+    )
+    return meta.id
+
+
+def _claim_sql(schema: str) -> str:
+    q = quote_schema(schema)
+    # Rows whose aggregate has an older pending row that another relay holds are left for
+    # the next round: per-key order on the topic is kept even with several relays.
+    return f"""
+        WITH claimed AS (
+            SELECT id, seq, aggregatetype, aggregateid FROM {q}.outbox
+            WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+        )
+        SELECT o.id, o.topic, o.aggregateid, o.payload::text AS payload, o.headers::text AS headers
+        FROM claimed c JOIN {q}.outbox o ON o.id = c.id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {q}.outbox e
+            WHERE e.sent_at IS NULL AND e.aggregatetype = c.aggregatetype
+              AND e.aggregateid = c.aggregateid AND e.seq < c.seq
+              AND e.id NOT IN (SELECT id FROM claimed)
+        )
+        ORDER BY c.seq
+    """
+
+
+ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
+
+
+def idempotent_producer_factory(bootstrap_servers: str, client_id: str) -> ProducerFactory:
+    async def make() -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=2,
+            request_timeout_ms=30_000,
+        )
+        await producer.start()
+        return producer
+
+    return make
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        producer_factory: ProducerFactory,
+        *,
+        batch_size: int = 500,
+        poll_interval_s: float = 1.0,
+        dsn: str | None = None,
+    ) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._producer_factory = producer_factory
+        self._batch_size = batch_size
+        self._poll_interval_s = poll_interval_s
+        self._dsn = dsn
+        self._claim_sql = _claim_sql(schema)
+        self._mark_sql = (
+            f"UPDATE {quote_schema(schema)}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
+        )
+        self._producer: AIOKafkaProducer | None = None
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._stopping = False
+        self.healthy = False
+
+    async def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._close_listener()
+        await self._close_producer()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; return how many rows it marked sent."""
+        if self._producer is None:
+            self._producer = await self._producer_factory()
+        producer = self._producer
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(self._claim_sql, self._batch_size)
+            if not rows:
+                return 0
+            PENDING.labels(self._schema).set(len(rows))
+            deliveries = []
+            for row in rows:
+                headers = json.loads(row["headers"])
+                deliveries.append(
+                    await producer.send(
+                        row["topic"],
+                        value=row["payload"].encode(),
+                        key=row["aggregateid"].encode(),
+                        headers=[(k, str(v).encode()) for k, v in headers.items()],
+                    )
+                )
+            # All sends are in flight together; wait for every broker acknowledgement.
+            await asyncio.gather(*deliveries)
+            await conn.execute(self._mark_sql, [row["id"] for row in rows])
+        PUBLISHED.labels(self._schema).inc(len(rows))
+        return len(rows)
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                await self._ensure_listener()
+                self._wakeup.clear()
+                published = await self.publish_pending()
+                self.healthy = True
+                failures = 0
+                if published >= self._batch_size:
+                    continue
+                if published == 0:
+                    try:
+                        await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
+                    except TimeoutError:
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # Rows stay pending (the transaction rolled back); a fresh producer avoids a
+                # stuck idempotence sequence after a broker failure.
+                failures += 1
+                self.healthy = False
+                RELAY_ERRORS.labels(self._schema).inc()
+                log.warning("outbox.relay_failed", schema=self._schema, error=repr(exc), failures=failures)
+                await self._close_producer()
+                await self._close_listener()
+                delay = min(0.2 * 2 ** min(failures, 6), 10.0) * (0.5 + random.random() / 2)
+                await asyncio.sleep(delay)
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        if self._dsn is None:
+            return
+        conn = await asyncpg.connect(self._dsn)
+        await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
+        self._listener = conn
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wakeup.set()
+
+    async def _close_listener(self) -> None:
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            try:
+                await listener.close(timeout=2)
+            except Exception:
+                listener.terminate()
+
+    async def _close_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            try:
+                await asyncio.wait_for(producer.stop(), 5)
+            except Exception as exc:
+                log.warning("outbox.producer_stop_failed", error=repr(exc))

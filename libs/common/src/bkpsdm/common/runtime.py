@@ -1,0 +1,177 @@
+"""One process per service: its FastStream handlers and its HTTP surface, started together.
+
+`ServiceRuntime` owns the pieces every service has (pool, migrations, broker, outbox
+relay, health, metrics) and starts and stops them in order inside the HTTP app's
+lifespan. A service's `bootstrap.py` builds one, adds its subscribers and routes, and
+`run_service` serves it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
+
+from bkpsdm.common.broker import build_broker
+from bkpsdm.common.db import create_pool, migrate_service
+from bkpsdm.common.deadletter import RetryPolicy
+from bkpsdm.common.http import (
+    CorrelationAndLimitsMiddleware,
+    HealthChecks,
+    install_error_handlers,
+    install_health_and_metrics,
+)
+from bkpsdm.common.logs import configure_logging, get_logger
+from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+from bkpsdm.common.settings import ServiceSettings
+from bkpsdm.common.topics import TopicRegistry
+
+log = get_logger(__name__)
+
+
+class Database:
+    """The service's pool, created at start; use cases reach it through this handle."""
+
+    def __init__(self, dsn: str, schema: str, min_size: int = 1, max_size: int = 10) -> None:
+        self.dsn = dsn
+        self.schema = schema
+        self._min_size = min_size
+        self._max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("database not connected yet")
+        return self._pool
+
+    async def connect(self) -> None:
+        if self._pool is None:
+            self._pool = await create_pool(self.dsn, self._min_size, self._max_size)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    async def ping(self) -> bool:
+        async with self.pool.acquire(timeout=2) as conn:
+            return bool(await conn.fetchval("SELECT true"))
+
+
+async def ensure_topics(bootstrap_servers: str, registry: TopicRegistry) -> None:
+    """Create every registered topic and its dead-letter topic; existing ones are left alone."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name, num_partitions=spec.partitions, replication_factor=1)
+            for spec in registry
+            for name in (spec.name, spec.dlq)
+            if name not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another service created them first
+    finally:
+        await admin.close()
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: ServiceSettings,
+        migrations: Path,
+        topics: TopicRegistry,
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.schema = settings.db_schema or service.replace("-", "_")
+        self.topics = topics
+        self.migrations = migrations
+        self.metrics = CollectorRegistry(auto_describe=True)
+        self.db = Database(settings.database_url, self.schema, settings.db_pool_min, settings.db_pool_max)
+        self.broker: KafkaBroker = build_broker(
+            service=service,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            registry=self.metrics,
+            retry_policy=RetryPolicy(
+                settings.retry_attempts, settings.retry_base_delay_s, settings.retry_max_delay_s
+            ),
+        )
+        self.relay: OutboxRelay | None = None
+        self.health = HealthChecks({"database": self.db.ping, "kafka": lambda: self.broker.ping(timeout=2.0)})
+
+    def consumer_group(self, purpose: str) -> str:
+        return f"{self.service}.{purpose}{self.settings.consumer_group_suffix}"
+
+    async def start(self) -> None:
+        await self.db.connect()
+        applied = await migrate_service(self.db.pool, self.schema, self.service, self.migrations)
+        await ensure_topics(self.settings.kafka_bootstrap_servers, self.topics)
+        self.relay = OutboxRelay(
+            self.db.pool,
+            self.schema,
+            idempotent_producer_factory(
+                self.settings.kafka_bootstrap_servers, f"bkpsdm-{self.service}-relay"
+            ),
+            batch_size=self.settings.outbox_batch_size,
+            poll_interval_s=self.settings.outbox_poll_interval_s,
+            dsn=self.settings.database_url,
+        )
+        await self.relay.start()
+        await self.broker.start()
+        log.info("service.started", schema=self.schema, migrations_applied=applied)
+
+    async def stop(self) -> None:
+        # Consumers first (finish in-flight messages), then the relay, then the pool.
+        await self.broker.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        await self.db.close()
+        log.info("service.stopped")
+
+    def http_app(self, routers: Sequence[APIRouter] = (), title: str | None = None) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title or f"BKPSDM {self.service}", lifespan=lifespan)
+        install_error_handlers(app)
+        install_health_and_metrics(app, self.health, self.metrics)
+        for router in routers:
+            app.include_router(router)
+        app.add_middleware(CorrelationAndLimitsMiddleware)
+        return app
+
+
+def run_service(runtime: ServiceRuntime, app: FastAPI) -> None:
+    """Serve until SIGTERM/SIGINT; uvicorn runs the lifespan that starts everything."""
+    configure_logging(runtime.service, runtime.settings.log_level)
+    config = uvicorn.Config(
+        app,
+        host=runtime.settings.http_host,
+        port=runtime.settings.http_port,
+        log_config=None,  # our JSON logging is already configured
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )
+    asyncio.run(uvicorn.Server(config).serve())

@@ -1,0 +1,77 @@
+"""Settings shared by every service: endpoints and credentials come from the environment.
+
+Local defaults match `deploy/local` (the Docker-free Kafka and PostgreSQL), so a fresh
+checkout runs without any configuration. A wrong value stops the service at start with
+one line naming the environment variable, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_KAFKA = "127.0.0.1:9092"
+LOCAL_DATABASE_URL = "postgresql://bkpsdm:bkpsdm@127.0.0.1:54320/bkpsdm"
+
+
+class ServiceSettings(BaseSettings):
+    """Base for each service's settings class; subclasses set `env_prefix`.
+
+    Infrastructure endpoints are read from unprefixed variables (`KAFKA_BOOTSTRAP_SERVERS`,
+    `DATABASE_URL`) because one deployment shares them; everything else carries the
+    service's prefix, e.g. `BKPSDM_INTAKE_HTTP_PORT`.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", validate_default=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default=LOCAL_KAFKA, validation_alias="KAFKA_BOOTSTRAP_SERVERS", min_length=3
+    )
+    database_url: str = Field(
+        default=LOCAL_DATABASE_URL, validation_alias="DATABASE_URL", pattern=r"^postgres(ql)?://"
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    db_schema: str = Field(default="", pattern=r"^[a-z_][a-z0-9_]*$")
+    db_pool_min: int = Field(default=1, ge=1)
+    db_pool_max: int = Field(default=10, ge=1)
+    consumer_group_suffix: str = ""
+    retry_attempts: int = Field(default=3, ge=1, le=20)
+    retry_base_delay_s: float = Field(default=0.2, gt=0)
+    retry_max_delay_s: float = Field(default=5.0, gt=0)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+class ConfigurationError(SystemExit):
+    """Raised at start-up; its message is the one line an operator reads."""
+
+
+def describe_validation_error(settings_cls: type[BaseSettings], exc: ValidationError) -> str:
+    """One line per wrong setting, named as the environment variable the operator sets."""
+    prefix = str(settings_cls.model_config.get("env_prefix", ""))
+    lines = []
+    for error in exc.errors():
+        field_name = str(error["loc"][0]) if error["loc"] else "?"
+        field = settings_cls.model_fields.get(field_name)
+        alias = field.validation_alias if field is not None else None
+        env_name = alias if isinstance(alias, str) else f"{prefix}{field_name}".upper()
+        lines.append(f"configuration error: {env_name}: {error['msg']}")
+    return "; ".join(lines)
+
+
+def load_settings(settings_cls: type[SettingsT]) -> SettingsT:
+    """Build the settings or stop the process with one clear line naming the setting."""
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        message = describe_validation_error(settings_cls, exc)
+        print(message, file=sys.stderr)
+        raise ConfigurationError(message) from None

@@ -1,0 +1,12 @@
+"""`python -m bkpsdm.intake`: serve intake's handlers and HTTP API."""
+
+from bkpsdm.common.runtime import run_service
+from bkpsdm.intake.bootstrap import bootstrap
+
+
+def main() -> None:
+    run_service(*bootstrap())
+
+
+if __name__ == "__main__":
+    main()

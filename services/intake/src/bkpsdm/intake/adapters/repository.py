@@ -1,0 +1,61 @@
+"""Submissions in intake's schema."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from bkpsdm.common.db import quote_schema
+from bkpsdm.intake.domain.submission import Submission, SubmissionStatus
+
+
+class SubmissionRepository:
+    def __init__(self, conn: asyncpg.Connection, schema: str) -> None:
+        self._conn = conn
+        self._table = f"{quote_schema(schema)}.submissions"
+
+    async def add(self, submission: Submission, correlation_id: str) -> None:
+        await self._conn.execute(
+            f"INSERT INTO {self._table} (submission_id, service_code, perangkat_daerah, title,"
+            " status, received_at, correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            uuid.UUID(submission.submission_id),
+            submission.service_code,
+            submission.perangkat_daerah,
+            submission.title,
+            submission.status.value,
+            submission.received_at,
+            correlation_id,
+        )
+
+    async def get(self, submission_id: str, *, for_update: bool = False) -> Submission | None:
+        try:
+            key = uuid.UUID(submission_id)
+        except ValueError:
+            return None
+        row = await self._conn.fetchrow(
+            f"SELECT * FROM {self._table} WHERE submission_id = $1" + (" FOR UPDATE" if for_update else ""),
+            key,
+        )
+        if row is None:
+            return None
+        return Submission(
+            submission_id=str(row["submission_id"]),
+            service_code=row["service_code"],
+            perangkat_daerah=row["perangkat_daerah"],
+            title=row["title"],
+            status=SubmissionStatus(row["status"]),
+            received_at=row["received_at"],
+            case_id=row["case_id"],
+            acknowledged_at=row["acknowledged_at"],
+        )
+
+    async def save_status(self, submission: Submission) -> None:
+        await self._conn.execute(
+            f"UPDATE {self._table} SET status = $2, case_id = $3, acknowledged_at = $4"
+            " WHERE submission_id = $1",
+            uuid.UUID(submission.submission_id),
+            submission.status.value,
+            submission.case_id,
+            submission.acknowledged_at,
+        )

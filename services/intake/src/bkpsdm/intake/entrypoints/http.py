@@ -1,0 +1,72 @@
+"""Intake's HTTP API for applicants and the admin desk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from bkpsdm.common.http import ApiError
+from bkpsdm.common.logs import current_correlation_id, new_correlation_id
+from bkpsdm.common.runtime import Database
+from bkpsdm.intake import service
+from bkpsdm.intake.domain.errors import CATALOGUE, IntakeError
+from bkpsdm.intake.domain.submission import Submission
+
+
+class SubmissionRequest(BaseModel):
+    service_code: str = Field(min_length=1, max_length=40, description="Kode layanan, mis. E-LAPKIN")
+    perangkat_daerah: str = Field(min_length=1, max_length=200, description="Perangkat Daerah pemohon")
+    title: str = Field(min_length=1, max_length=300, description="Perihal pengajuan")
+
+
+class SubmissionView(BaseModel):
+    submission_id: str
+    service_code: str
+    perangkat_daerah: str
+    title: str
+    status: str
+    received_at: datetime
+    case_id: str | None
+    acknowledged_at: datetime | None
+
+    @classmethod
+    def of(cls, s: Submission) -> SubmissionView:
+        return cls(
+            submission_id=s.submission_id,
+            service_code=s.service_code,
+            perangkat_daerah=s.perangkat_daerah,
+            title=s.title,
+            status=s.status.value,
+            received_at=s.received_at,
+            case_id=s.case_id,
+            acknowledged_at=s.acknowledged_at,
+        )
+
+
+def build_router(db: Database) -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    @router.post("/submissions", status_code=201, response_model=SubmissionView)
+    async def submit(request: SubmissionRequest) -> SubmissionView:
+        try:
+            submission = await service.receive_submission(
+                db,
+                service_code=request.service_code,
+                perangkat_daerah=request.perangkat_daerah,
+                title=request.title,
+                correlation_id=current_correlation_id() or new_correlation_id(),
+            )
+        except IntakeError as exc:
+            raise ApiError(CATALOGUE[exc.code]) from exc
+        return SubmissionView.of(submission)
+
+    @router.get("/submissions/{submission_id}", response_model=SubmissionView)
+    async def status(submission_id: str) -> SubmissionView:
+        try:
+            return SubmissionView.of(await service.get_submission(db, submission_id))
+        except IntakeError as exc:
+            raise ApiError(CATALOGUE[exc.code]) from exc
+
+    return router

@@ -1,0 +1,18 @@
+"""Routing's Kafka subscribers: each received submission opens a case."""
+
+from __future__ import annotations
+
+from bkpsdm.common.broker import subscribe_events
+from bkpsdm.common.contracts import SUBMISSIONS, SubmissionReceived
+from bkpsdm.common.events import EventMetadata
+from bkpsdm.common.runtime import ServiceRuntime
+from bkpsdm.routing import service
+
+
+def register_handlers(runtime: ServiceRuntime) -> None:
+    group = runtime.consumer_group("case-opening")
+
+    async def on_submission_received(event: SubmissionReceived, meta: EventMetadata) -> None:
+        await service.open_case_for_submission(runtime.db, event, meta, group)
+
+    subscribe_events(runtime.broker, SUBMISSIONS, group, {SubmissionReceived: on_submission_received})
