@@ -18,14 +18,14 @@ die() { echo "kafka[$PORT]: ERROR: $*" >&2; exit 1; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Pid from the pid file, only if that process is still *our* broker (guards
-# against stale pid files and pid reuse).
+# True if pid is *our* broker. Checking the cmdline guards against pid reuse and
+# treats zombies (empty cmdline; some container inits reap late) as dead.
+alive() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $CONF"; }
+
 running_pid() {
   local pid
   pid="$(cat "$PIDF" 2>/dev/null)" || return 1
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $CONF" || return 1
-  echo "$pid"
+  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && echo "$pid"
 }
 
 write_config() {
@@ -56,7 +56,7 @@ EOF
 wait_ready() {
   local pid=$1 i
   for ((i = 0; i < 120; i++)); do  # 120 x 0.5 s = 60 s
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       tail -n 40 "$LOG" >&2 || true
       die "broker exited during startup (log: $LOG)"
     fi
@@ -95,6 +95,7 @@ start() {
   [[ -f $LOG ]] && mv -f "$LOG" "$LOG.1"  # readiness check greps this run's log only
   # setsid: survive the caller's process group / terminal; the inner shell writes
   # its own pid and then execs java, so the pid file is the JVM's pid.
+  # shellcheck disable=SC2016  # expanded by the inner shell
   setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PIDF" \
     java -Xms256m -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$HERE/log4j2.properties" \
@@ -114,13 +115,13 @@ stop() {
   fi
   kill -TERM "$pid"
   for ((i = 0; i < 60; i++)); do  # 30 s for a clean shutdown
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.5
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "no clean shutdown after 30 s, sending SIGKILL"
     kill -KILL "$pid"
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    while alive "$pid"; do sleep 0.1; done
   fi
   rm -f "$PIDF"
   log "stopped"

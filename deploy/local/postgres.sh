@@ -51,6 +51,7 @@ init_cluster() {
       die "user 'postgres' cannot reach $STATE (a parent dir lacks o+x); chmod o+x it or set PG_STATE_DIR=/tmp/..."
   fi
   local pw="$STATE/.pwfile"
+  # shellcheck disable=SC2016  # expanded by the inner shell
   as_pg sh -c 'umask 077 && printf "%s\n" "$1" >"$2"' _ "$PASSWORD" "$pw"
   as_pg "$BIN/initdb" -D "$DATA" -U "$USER_NAME" --pwfile="$pw" -E UTF8 --locale=C.UTF-8 \
     --auth-local=trust --auth-host=scram-sha-256 >"$STATE/initdb.log" 2>&1 ||

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from faststream import BaseMiddleware
 from faststream.message import StreamMessage
 from prometheus_client import Counter
 
 from bkpsdm.common.errors import FailureKind, classify
+from bkpsdm.common.kafka_admin import read_topic
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.topics import DLQ_SUFFIX, dead_letter_topic
 
@@ -158,40 +159,18 @@ class DeadLetter:
 async def read_dead_letters(
     bootstrap_servers: str, dlq_topic: str, *, timeout_s: float = 5.0
 ) -> list[DeadLetter]:
-    """Everything currently in a dead-letter topic (no consumer group; nothing committed)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        partitions = consumer.partitions_for_topic(dlq_topic) or set()
-        tps = [TopicPartition(dlq_topic, p) for p in sorted(partitions)]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end = await consumer.end_offsets(tps)
-        letters: list[DeadLetter] = []
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while any(await consumer.position(tp) < end[tp] for tp in tps):
-            if asyncio.get_running_loop().time() > deadline:
-                break
-            batch = await consumer.getmany(*tps, timeout_ms=500)
-            for records in batch.values():
-                letters.extend(
-                    DeadLetter(
-                        topic=r.topic,
-                        partition=r.partition,
-                        offset=r.offset,
-                        key=r.key,
-                        value=r.value or b"",
-                        headers={k: _header_text(v) for k, v in (r.headers or ())},
-                    )
-                    for r in records
-                )
-        return sorted(letters, key=lambda d: (d.partition, d.offset))
-    finally:
-        await consumer.stop()
+    """Everything currently in a dead-letter topic."""
+    return [
+        DeadLetter(
+            topic=r.topic,
+            partition=r.partition,
+            offset=r.offset,
+            key=r.key,
+            value=r.value or b"",
+            headers={k: _header_text(v) for k, v in (r.headers or ())},
+        )
+        for r in await read_topic(bootstrap_servers, dlq_topic, timeout_s=timeout_s)
+    ]
 
 
 async def replay_dead_letters(bootstrap_servers: str, letters: Sequence[DeadLetter]) -> int:

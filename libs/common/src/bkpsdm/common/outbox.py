@@ -11,6 +11,7 @@ It wakes on LISTEN/NOTIFY and polls as a fallback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import uuid
@@ -182,10 +183,8 @@ class OutboxRelay:
                 if published >= self._batch_size:
                     continue
                 if published == 0:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
-                    except TimeoutError:
-                        pass
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import asyncpg
 import uvicorn
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
@@ -30,6 +28,7 @@ from bkpsdm.common.http import (
     install_error_handlers,
     install_health_and_metrics,
 )
+from bkpsdm.common.kafka_admin import ensure_topics
 from bkpsdm.common.logs import configure_logging, get_logger
 from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
 from bkpsdm.common.settings import ServiceSettings
@@ -66,27 +65,6 @@ class Database:
     async def ping(self) -> bool:
         async with self.pool.acquire(timeout=2) as conn:
             return bool(await conn.fetchval("SELECT true"))
-
-
-async def ensure_topics(bootstrap_servers: str, registry: TopicRegistry) -> None:
-    """Create every registered topic and its dead-letter topic; existing ones are left alone."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(name, num_partitions=spec.partitions, replication_factor=1)
-            for spec in registry
-            for name in (spec.name, spec.dlq)
-            if name not in existing
-        ]
-        if wanted:
-            try:
-                await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another service created them first
-    finally:
-        await admin.close()
 
 
 class ServiceRuntime:

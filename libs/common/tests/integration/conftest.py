@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bkpsdm.common.topics import TopicSpec
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.kafka import create_test_topic, unique_name
+from bkpsdm.testing.probe import prepare_probe_schema
+from bkpsdm.testing.processes import ManagedProcess
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def probe_schema(pool: asyncpg.Pool, schema: str) -> str:
+    await prepare_probe_schema(pool, schema)
+    return schema
+
+
+@pytest.fixture
+async def probe_topic(infra: Infra) -> TopicSpec:
+    spec = TopicSpec(name=unique_name("test.probe"), key="seq", owner="tests", description="probe")
+    return await create_test_topic(infra.kafka_bootstrap_servers, spec)
+
+
+WorkerFactory = Callable[..., ManagedProcess]
+
+
+@pytest.fixture
+def worker(infra: Infra, log_dir: Path) -> AsyncIterator[WorkerFactory]:
+    started: list[ManagedProcess] = []
+
+    def make(*args: str, bootstrap: str | None = None, name: str = "worker") -> ManagedProcess:
+        env = {**infra.env(), "KAFKA_BOOTSTRAP_SERVERS": bootstrap or infra.kafka_bootstrap_servers}
+        proc = ManagedProcess(
+            [sys.executable, "-m", "bkpsdm.testing.worker", *args],
+            env,
+            log_dir / f"{name}-{len(started)}.log",
+        )
+        started.append(proc.start())
+        return proc
+
+    yield make  # type: ignore[misc]
+    for proc in started:
+        proc.kill()

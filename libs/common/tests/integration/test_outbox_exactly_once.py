@@ -1,0 +1,120 @@
+"""An event written through the outbox takes effect exactly once at a consumer, even when
+the relay is killed mid-batch and when the consumer dies before committing its offset."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from bkpsdm.common.db import quote_schema
+from bkpsdm.common.events import EventMetadata
+from bkpsdm.common.kafka_admin import read_topic
+from bkpsdm.common.topics import TopicSpec
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.probe import ProbeEvent, effect_counts
+
+from .conftest import WorkerFactory
+from .helpers import enqueue_probes, eventually, pending_outbox
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+EVENTS = 2000
+
+
+async def test_relay_killed_mid_batch_publishes_again_and_effects_stay_exactly_once(
+    infra: Infra, pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec, worker: WorkerFactory
+) -> None:
+    await enqueue_probes(pool, probe_schema, probe_topic, range(EVENTS))
+
+    # 500 rows per batch: the first batch is marked sent, the second dies after 200 sends
+    # reached the broker but before its transaction marked them.
+    crashing = worker("relay", "--schema", probe_schema, "--crash-after-sends", "700", name="relay-crash")
+    assert crashing.wait_exit(60) == -9
+    assert await pending_outbox(pool, probe_schema) == EVENTS - 500
+
+    worker("relay", "--schema", probe_schema, name="relay")
+
+    async def outbox_drained() -> bool:
+        return await pending_outbox(pool, probe_schema) == 0
+
+    await eventually(outbox_drained, 60, "the restarted relay to drain the outbox")
+
+    records = await read_topic(infra.kafka_bootstrap_servers, probe_topic.name)
+    assert len(records) == EVENTS + 200, "the 200 unmarked rows were published twice"
+    # Per key, events reach the topic in the order they were written.
+    first_seen: dict[bytes, list[int]] = defaultdict(list)
+    seen: set[int] = set()
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        seq = json.loads(record.value)["seq"]
+        if seq not in seen:
+            seen.add(seq)
+            first_seen[record.key].append(seq)
+    assert seen == set(range(EVENTS))
+    assert all(seqs == sorted(seqs) for seqs in first_seen.values())
+
+    worker("consume", "--topic", probe_topic.name, "--group", "probe-eo", "--schema", probe_schema)
+
+    async def all_applied() -> bool:
+        async with pool.acquire() as conn:
+            return (await effect_counts(conn, probe_schema))[0] == EVENTS
+
+    await eventually(all_applied, 90, "every event to take effect")
+    async with pool.acquire() as conn:
+        distinct, total, doubled = await effect_counts(conn, probe_schema)
+    assert (distinct, total, doubled) == (EVENTS, EVENTS, 0)
+
+
+async def test_consumer_killed_before_offset_commit_does_not_apply_twice(
+    infra: Infra, pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec, worker: WorkerFactory
+) -> None:
+    total_events = 300
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    try:
+        for seq in range(total_events):
+            meta = EventMetadata(type=ProbeEvent.event_type, source="/tests", correlation_id=f"c{seq}")
+            await producer.send(
+                probe_topic.name,
+                ProbeEvent(seq=seq).model_dump_json().encode(),
+                key=f"key-{seq % 7}".encode(),
+                headers=[(k, v.encode()) for k, v in meta.to_headers().items()],
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    group = "probe-crash"
+    crashing = worker(
+        "consume",
+        "--topic",
+        probe_topic.name,
+        "--group",
+        group,
+        "--schema",
+        probe_schema,
+        "--crash-after",
+        "120",
+        name="consumer-crash",
+    )
+    assert crashing.wait_exit(90) == -9
+    async with pool.acquire() as conn:
+        assert (await effect_counts(conn, probe_schema))[0] == 120
+
+    restarted = worker("consume", "--topic", probe_topic.name, "--group", group, "--schema", probe_schema)
+
+    async def all_applied() -> bool:
+        async with pool.acquire() as conn:
+            return (await effect_counts(conn, probe_schema))[0] == total_events
+
+    await eventually(all_applied, 90, "the restarted consumer to apply the rest")
+    async with pool.acquire() as conn:
+        assert await effect_counts(conn, probe_schema) == (total_events, total_events, 0)
+        inbox = await conn.fetchval(f"SELECT count(*) FROM {quote_schema(probe_schema)}.inbox")
+    assert inbox == total_events
+    # The event whose effect committed just before the crash came back and was skipped.
+    skipped = [line for line in restarted.json_lines() if line.get("event") == "event.duplicate_skipped"]
+    assert len(skipped) >= 1

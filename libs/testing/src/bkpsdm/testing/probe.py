@@ -1,0 +1,58 @@
+"""A probe event and its effect table, used to count effects in reliability tests.
+
+The effect is an upsert that increments `applied`: an event applied twice shows
+`applied = 2`, so "exactly once" is something a test can count, not assume.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import asyncpg
+
+from bkpsdm.common.db import COMMON_MIGRATIONS, Migration, apply_migrations, load_migrations, quote_schema
+from bkpsdm.common.events import Event, EventMetadata
+from bkpsdm.common.inbox import first_delivery
+
+PROBE_MIGRATION = Migration(
+    "probe:0001_effects",
+    "CREATE TABLE effects (event_id text PRIMARY KEY, seq integer NOT NULL, "
+    "applied integer NOT NULL, first_applied_at timestamptz NOT NULL DEFAULT clock_timestamp());",
+)
+
+
+class ProbeEvent(Event):
+    event_type: ClassVar[str] = "id.go.bkpsdm.testing.probe.v1"
+
+    seq: int
+    padding: str = ""
+
+
+async def prepare_probe_schema(pool: asyncpg.Pool, schema: str) -> None:
+    await apply_migrations(pool, schema, [*load_migrations("common", COMMON_MIGRATIONS), PROBE_MIGRATION])
+
+
+async def apply_probe(
+    conn: asyncpg.Connection, schema: str, group: str, event: ProbeEvent, meta: EventMetadata
+) -> bool:
+    """The handler's effect, inside one transaction with the inbox record. True if applied."""
+    async with conn.transaction():
+        if not await first_delivery(conn, schema, group, meta):
+            return False
+        await conn.execute(
+            f"INSERT INTO {quote_schema(schema)}.effects (event_id, seq, applied) VALUES ($1, $2, 1)"
+            " ON CONFLICT (event_id) DO UPDATE SET applied = effects.applied + 1",
+            meta.id,
+            event.seq,
+        )
+        return True
+
+
+async def effect_counts(conn: asyncpg.Connection, schema: str) -> tuple[int, int, int]:
+    """(distinct events applied, total applications, events applied more than once)."""
+    row = await conn.fetchrow(
+        f"SELECT count(*) AS n, coalesce(sum(applied), 0) AS total,"
+        f" count(*) FILTER (WHERE applied > 1) AS doubled FROM {quote_schema(schema)}.effects"
+    )
+    assert row is not None
+    return int(row["n"]), int(row["total"]), int(row["doubled"])

@@ -1,0 +1,129 @@
+"""A consumer or an outbox relay as a real process, with an optional crash for fault tests.
+
+    python -m bkpsdm.testing.worker consume --topic T --group G --schema S [--crash-after N]
+    python -m bkpsdm.testing.worker relay --schema S [--crash-after-sends N] [--batch-size B]
+
+`consume --crash-after N` kills itself with SIGKILL right after the Nth effect committed
+in PostgreSQL and before the Kafka offset is committed. `relay --crash-after-sends N`
+kills itself after N events of a batch reached the broker but before the batch is marked
+sent. Endpoints come from KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from bkpsdm.common.broker import build_broker, subscribe_events
+from bkpsdm.common.db import create_pool
+from bkpsdm.common.deadletter import RetryPolicy
+from bkpsdm.common.events import EventMetadata
+from bkpsdm.common.logs import configure_logging, get_logger
+from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+from bkpsdm.common.topics import TopicSpec
+from bkpsdm.testing.probe import ProbeEvent, apply_probe
+
+log = get_logger("bkpsdm.testing.worker")
+
+
+def crash() -> None:
+    log.warning("worker.crashing")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def consume(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
+    pool = await create_pool(dsn, 1, 4)
+    broker = build_broker(
+        service="probe",
+        bootstrap_servers=bootstrap,
+        registry=CollectorRegistry(),
+        retry_policy=RetryPolicy(5, 0.2, 2.0),
+    )
+    handled = 0
+
+    async def on_probe(event: ProbeEvent, meta: EventMetadata) -> None:
+        nonlocal handled
+        async with pool.acquire() as conn:
+            applied = await apply_probe(conn, args.schema, args.group, event, meta)
+        log.info("probe.applied" if applied else "event.duplicate_skipped", seq=event.seq)
+        handled += 1
+        if args.crash_after and handled >= args.crash_after:
+            crash()
+
+    spec = TopicSpec(name=args.topic, key="seq", owner="tests", description="probe")
+    subscribe_events(broker, spec, args.group, {ProbeEvent: on_probe})
+    await broker.start()
+    log.info("worker.ready")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await broker.stop()
+        await pool.close()
+
+
+class CrashingProducer:
+    """Passes sends through; after N of them reached the broker, dies."""
+
+    def __init__(self, inner: AIOKafkaProducer, crash_after: int) -> None:
+        self._inner = inner
+        self._crash_after = crash_after
+        self._sent: list[Any] = []
+
+    async def send(self, *args: Any, **kwargs: Any) -> Any:
+        future = await self._inner.send(*args, **kwargs)
+        self._sent.append(future)
+        if len(self._sent) >= self._crash_after:
+            await asyncio.gather(*self._sent)  # they are on the broker now
+            crash()
+        return future
+
+    async def stop(self) -> None:
+        await self._inner.stop()
+
+
+async def relay(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
+    pool = await create_pool(dsn, 1, 4)
+    make = idempotent_producer_factory(bootstrap, "probe-relay")
+
+    async def factory() -> Any:
+        producer = await make()
+        return CrashingProducer(producer, args.crash_after_sends) if args.crash_after_sends else producer
+
+    relay = OutboxRelay(pool, args.schema, factory, batch_size=args.batch_size, poll_interval_s=0.5, dsn=dsn)
+    await relay.start()
+    log.info("worker.ready")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await relay.stop()
+        await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bkpsdm.testing.worker")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("consume")
+    c.add_argument("--topic", required=True)
+    c.add_argument("--group", required=True)
+    c.add_argument("--schema", required=True)
+    c.add_argument("--crash-after", type=int, default=0)
+    r = sub.add_parser("relay")
+    r.add_argument("--schema", required=True)
+    r.add_argument("--crash-after-sends", type=int, default=0)
+    r.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args()
+    configure_logging(f"probe-{args.command}", "INFO")
+    bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    dsn = os.environ["DATABASE_URL"]
+    run = consume if args.command == "consume" else relay
+    asyncio.run(run(args, bootstrap, dsn))
+
+
+if __name__ == "__main__":
+    main()
