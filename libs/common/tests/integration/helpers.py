@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-
 import asyncpg
 
 from bkpsdm.common.db import quote_schema
 from bkpsdm.common.outbox import enqueue
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.probe import ProbeEvent
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 async def enqueue_probes(

@@ -18,7 +18,9 @@ from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.probe import ProbeEvent, effect_counts
 
 from .conftest import WorkerFactory
-from .helpers import enqueue_probes, eventually, pending_outbox
+from bkpsdm.testing.waiting import eventually
+
+from .helpers import enqueue_probes, pending_outbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

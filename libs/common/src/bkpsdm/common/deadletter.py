@@ -25,7 +25,7 @@ from faststream import BaseMiddleware
 from faststream.message import StreamMessage
 from prometheus_client import Counter
 
-from bkpsdm.common.errors import FailureKind, classify
+from bkpsdm.common.errors import FailureKind, classify, describe
 from bkpsdm.common.kafka_admin import read_topic
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.topics import DLQ_SUFFIX, dead_letter_topic
@@ -94,7 +94,7 @@ class DeadLetterMiddleware(BaseMiddleware):
                         offset=record.offset,
                         attempt=attempt,
                         delay_s=round(delay, 3),
-                        error=repr(exc),
+                        error=describe(exc),
                     )
                     await asyncio.sleep(delay)
                     continue
@@ -107,7 +107,7 @@ class DeadLetterMiddleware(BaseMiddleware):
         group = getattr(handler, "group_id", None) or ""  # the subscriber handling this message
         headers = {k: _header_text(v) for k, v in (record.headers or ()) if k not in DLQ_HEADERS}
         headers.update(
-            dlq_error=str(exc)[:MAX_ERROR_TEXT] or type(exc).__name__,
+            dlq_error=describe(exc)[:MAX_ERROR_TEXT],
             dlq_error_type=f"{type(exc).__module__}.{type(exc).__qualname__}",
             dlq_kind=kind.value,
             dlq_attempts=str(attempts),

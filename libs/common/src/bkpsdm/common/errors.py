@@ -61,3 +61,17 @@ def classify(exc: BaseException) -> FailureKind:
     if isinstance(exc, _RETRYABLE):
         return FailureKind.RETRYABLE
     return FailureKind.RETRYABLE
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line error text safe for logs and dead-letter headers.
+
+    pydantic's own text quotes the rejected input, which can be personal data (a NIP, a
+    name); this keeps the field path and the problem only.
+    """
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+    return str(exc) or type(exc).__name__

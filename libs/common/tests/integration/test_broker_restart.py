@@ -1,0 +1,93 @@
+"""Restarting the Kafka broker in the middle of a stream loses nothing and applies nothing
+twice. The test runs its own broker (own ports and data, started by deploy/local/kafka.sh)
+so the restart disturbs no other test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bkpsdm.common.topics import TopicSpec
+from bkpsdm.testing.kafka import create_test_topic, unique_name
+from bkpsdm.testing.probe import effect_counts
+from bkpsdm.testing.processes import KafkaBrokerProcess
+from bkpsdm.testing.waiting import eventually
+
+from .conftest import WorkerFactory
+from .helpers import enqueue_probes, pending_outbox
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+EVENTS = 3000
+BATCHES = 30
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[KafkaBrokerProcess]:
+    broker = KafkaBrokerProcess(tmp_path / "kafka")
+    broker.start()
+    yield broker
+    broker.reset()
+
+
+async def test_broker_restart_mid_stream_loses_nothing(
+    pool: asyncpg.Pool, probe_schema: str, private_broker: KafkaBrokerProcess, worker: WorkerFactory
+) -> None:
+    topic = await create_test_topic(
+        private_broker.bootstrap,
+        TopicSpec(name=unique_name("test.restart"), key="seq", owner="tests", description="restart"),
+    )
+    worker(
+        "consume",
+        "--topic",
+        topic.name,
+        "--group",
+        "restart",
+        "--schema",
+        probe_schema,
+        bootstrap=private_broker.bootstrap,
+        name="consumer",
+    )
+    worker(
+        "relay",
+        "--schema",
+        probe_schema,
+        "--batch-size",
+        "100",
+        bootstrap=private_broker.bootstrap,
+        name="relay",
+    )
+
+    per_batch = EVENTS // BATCHES
+
+    async def write_stream() -> None:
+        for batch in range(BATCHES):
+            await enqueue_probes(pool, probe_schema, topic, range(batch * per_batch, (batch + 1) * per_batch))
+            await asyncio.sleep(0.2)
+
+    async def applied_count() -> int:
+        async with pool.acquire() as conn:
+            return (await effect_counts(conn, probe_schema))[0]
+
+    writer = asyncio.create_task(write_stream())
+
+    async def stream_under_way() -> bool:
+        return await applied_count() >= EVENTS // 5
+
+    await eventually(stream_under_way, 90, "the stream to be flowing before the restart")
+    await asyncio.to_thread(private_broker.stop)  # the broker goes away mid-stream ...
+    await asyncio.sleep(3)
+    await asyncio.to_thread(private_broker.start)  # ... and comes back
+    await writer
+
+    async def everything_applied() -> bool:
+        return await applied_count() == EVENTS
+
+    await eventually(everything_applied, 180, "every event to take effect after the restart")
+    assert await pending_outbox(pool, probe_schema) == 0
+    async with pool.acquire() as conn:
+        assert await effect_counts(conn, probe_schema) == (EVENTS, EVENTS, 0)
