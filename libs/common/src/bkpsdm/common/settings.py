@@ -36,7 +36,7 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
-    db_schema: str = Field(default="", pattern=r"^[a-z_][a-z0-9_]*$")
+    db_schema: str = Field(default="", pattern=r"^([a-z_][a-z0-9_]*)?$")
     db_pool_min: int = Field(default=1, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
     consumer_group_suffix: str = ""
@@ -51,7 +51,11 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 class ConfigurationError(SystemExit):
-    """Raised at start-up; its message is the one line an operator reads."""
+    """Raised at start-up after the one line an operator reads was printed; exit code 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
 
 
 def describe_validation_error(settings_cls: type[BaseSettings], exc: ValidationError) -> str:
@@ -59,10 +63,9 @@ def describe_validation_error(settings_cls: type[BaseSettings], exc: ValidationE
     prefix = str(settings_cls.model_config.get("env_prefix", ""))
     lines = []
     for error in exc.errors():
-        field_name = str(error["loc"][0]) if error["loc"] else "?"
-        field = settings_cls.model_fields.get(field_name)
-        alias = field.validation_alias if field is not None else None
-        env_name = alias if isinstance(alias, str) else f"{prefix}{field_name}".upper()
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        aliases = {f.validation_alias for f in settings_cls.model_fields.values()}
+        env_name = name if name in aliases else f"{prefix}{name}".upper()
         lines.append(f"configuration error: {env_name}: {error['msg']}")
     return "; ".join(lines)
 
