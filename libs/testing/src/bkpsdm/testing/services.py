@@ -1,0 +1,38 @@
+"""Run one service in-process (its real lifespan: pool, migrations, broker, relay) for tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+from fastapi import FastAPI
+
+from bkpsdm.common.runtime import ServiceRuntime
+from bkpsdm.common.settings import ServiceSettings
+from bkpsdm.testing.infra import Infra
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def settings_for_test(settings_cls: type[SettingsT], infra: Infra, schema: str, **extra: Any) -> SettingsT:
+    """The service's settings on the test infrastructure, in its own schema and consumer groups."""
+    return settings_cls(  # type: ignore[call-arg]
+        KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
+        DATABASE_URL=infra.database_url,
+        db_schema=schema,
+        consumer_group_suffix=f"-{schema}",
+        **extra,
+    )
+
+
+@asynccontextmanager
+async def running_service(
+    bootstrap: Callable[[SettingsT], tuple[ServiceRuntime, FastAPI]], settings: SettingsT
+) -> AsyncIterator[tuple[ServiceRuntime, httpx.AsyncClient]]:
+    runtime, app = bootstrap(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
+            yield runtime, client
