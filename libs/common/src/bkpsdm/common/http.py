@@ -117,26 +117,44 @@ class CorrelationAndLimitsMiddleware:
         declared = headers.get("content-length", "")
         with correlation_scope(headers.get(CORRELATION_HTTP_HEADER.lower())) as cid:
             if declared.isdigit() and int(declared) > self.max_body_bytes:
-                await error_response(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])(scope, receive, send)
+                await error_response(
+                    COMMON_ERRORS["PAYLOAD_TOO_LARGE"], headers={CORRELATION_HTTP_HEADER: cid}
+                )(scope, receive, send)
                 return
             received = 0
+            too_large = False
+            response_started = False
 
             async def limited_receive() -> Message:
-                nonlocal received
+                # Past the limit the app is told the client left; its answer is replaced by 413.
+                nonlocal received, too_large
+                if too_large:
+                    return {"type": "http.disconnect"}
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > self.max_body_bytes:
-                        raise ApiError(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])
+                        too_large = True
+                        return {"type": "http.disconnect"}
                 return message
 
             async def send_with_cid(message: Message) -> None:
+                nonlocal response_started
+                if too_large and not response_started:
+                    return
                 if message["type"] == "http.response.start":
-                    message.setdefault("headers", [])
-                    message["headers"] = [*message["headers"], (b"x-correlation-id", cid.encode())]
+                    response_started = True
+                    message["headers"] = [*message.get("headers", []), (b"x-correlation-id", cid.encode())]
                 await send(message)
 
-            await self.app(scope, limited_receive, send_with_cid)
+            try:
+                await self.app(scope, limited_receive, send_with_cid)
+            except Exception:
+                if not too_large:
+                    raise
+            if too_large and not response_started:
+                too_large = False  # let our own answer through
+                await error_response(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])(scope, receive, send_with_cid)
 
 
 ReadinessCheck = Callable[[], Awaitable[bool]]

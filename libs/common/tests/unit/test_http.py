@@ -1,0 +1,122 @@
+"""The shared HTTP surface: errors in Indonesian with stable codes, health, correlation ids."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry, Counter
+from pydantic import BaseModel
+
+from bkpsdm.common.http import (
+    ApiError,
+    CorrelationAndLimitsMiddleware,
+    ErrorCode,
+    HealthChecks,
+    install_error_handlers,
+    install_health_and_metrics,
+)
+
+NIP_INVALID = ErrorCode("NIP_INVALID", "NIP harus 18 digit angka.", 422)
+
+
+class Body(BaseModel):
+    nip: str
+
+
+def build_app(ready: dict[str, bool]) -> FastAPI:
+    async def database() -> bool:
+        return ready["database"]
+
+    async def kafka() -> bool:
+        if not ready["kafka"]:
+            raise ConnectionError("broker unreachable")
+        return True
+
+    app = FastAPI()
+    router = APIRouter()
+
+    @router.post("/nip")
+    async def check(body: Body) -> dict[str, str]:
+        if len(body.nip) != 18:
+            raise ApiError(NIP_INVALID)
+        return {"nip": body.nip}
+
+    @router.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("bug")
+
+    registry = CollectorRegistry()
+    Counter("example_total", "example", registry=registry).inc()
+    install_error_handlers(app)
+    install_health_and_metrics(app, HealthChecks({"database": database, "kafka": kafka}), registry)
+    app.include_router(router)
+    app.add_middleware(CorrelationAndLimitsMiddleware, max_body_bytes=1024)
+    return app
+
+
+@pytest.fixture
+async def state() -> dict[str, bool]:
+    return {"database": True, "kafka": True}
+
+
+@pytest.fixture
+async def client(state: dict[str, bool]) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=build_app(state), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        yield c
+
+
+async def test_a_business_error_keeps_its_code_and_message(client: httpx.AsyncClient) -> None:
+    response = await client.post("/nip", json={"nip": "123"})
+    assert response.status_code == 422
+    assert response.json() == {"code": "NIP_INVALID", "message": "NIP harus 18 digit angka."}
+
+
+async def test_an_unexpected_error_is_answered_in_indonesian_without_details(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.json()["code"] == "INTERNAL_ERROR"
+    assert "bug" not in response.text
+
+
+async def test_a_body_over_the_limit_is_refused_even_without_content_length(
+    client: httpx.AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b'{"nip": "' + b"1" * 400
+
+    response = await client.post("/nip", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_the_correlation_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    given = await client.get("/health/live", headers={"X-Correlation-ID": "abc-123"})
+    assert given.headers["x-correlation-id"] == "abc-123"
+    made = await client.get("/health/live")
+    assert len(made.headers["x-correlation-id"]) == 32
+
+
+async def test_ready_only_when_every_dependency_answers(
+    client: httpx.AsyncClient, state: dict[str, bool]
+) -> None:
+    assert (await client.get("/health/ready")).status_code == 200
+    state["kafka"] = False
+    response = await client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": True, "kafka": False}}
+    state["kafka"], state["database"] = True, False
+    assert (await client.get("/health/ready")).json()["checks"]["database"] is False
+    assert (await client.get("/health/live")).status_code == 200, "liveness does not depend on others"
+
+
+async def test_metrics_are_in_prometheus_text_format(client: httpx.AsyncClient) -> None:
+    response = await client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "example_total 1.0" in response.text

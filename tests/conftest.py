@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.processes import ServiceProcess
+
+ServiceFactory = Callable[[str], ServiceProcess]
+
+# module, env prefix
+SERVICES: dict[str, tuple[str, str]] = {
+    "intake": ("bkpsdm.intake", "BKPSDM_INTAKE_"),
+    "routing": ("bkpsdm.routing", "BKPSDM_ROUTING_"),
+    "lapkin-uploader": ("bkpsdm.lapkin_uploader", "BKPSDM_LAPKIN_UPLOADER_"),
+    "ipasn-uploader": ("bkpsdm.ipasn_uploader", "BKPSDM_IPASN_UPLOADER_"),
+    "attendance-gateway": ("bkpsdm.attendance_gateway", "BKPSDM_ATTENDANCE_GATEWAY_"),
+    "complaints": ("bkpsdm.complaints", "BKPSDM_COMPLAINTS_"),
+}
+
+
+@pytest.fixture
+def run_id() -> str:
+    """Schemas and consumer groups of this test's service processes carry it."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def service_process(infra: Infra, log_dir: Path, run_id: str) -> Iterator[ServiceFactory]:
+    started: list[ServiceProcess] = []
+
+    def start(name: str) -> ServiceProcess:
+        module, prefix = SERVICES[name]
+        env = {
+            **infra.env(),
+            f"{prefix}DB_SCHEMA": f"e2e_{run_id}_{name.replace('-', '_')}",
+            f"{prefix}CONSUMER_GROUP_SUFFIX": f"-{run_id}",
+            f"{prefix}OUTBOX_POLL_INTERVAL_S": "0.5",
+        }
+        process = ServiceProcess(module, prefix, env, log_dir)
+        started.append(process.start())
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
