@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -32,7 +32,7 @@ WorkerFactory = Callable[..., ManagedProcess]
 
 
 @pytest.fixture
-def worker(infra: Infra, log_dir: Path) -> AsyncIterator[WorkerFactory]:
+def worker(infra: Infra, log_dir: Path) -> Iterator[WorkerFactory]:
     started: list[ManagedProcess] = []
 
     def make(*args: str, bootstrap: str | None = None, name: str = "worker") -> ManagedProcess:
@@ -45,6 +45,6 @@ def worker(infra: Infra, log_dir: Path) -> AsyncIterator[WorkerFactory]:
         started.append(proc.start())
         return proc
 
-    yield make  # type: ignore[misc]
+    yield make
     for proc in started:
         proc.kill()

@@ -50,6 +50,7 @@ async def test_a_submission_gets_a_receipt_and_its_event_goes_out_through_the_ou
     await eventually(published, 20, "the relay to publish the submission event")
     async with pool.acquire() as conn:
         row = await conn.fetchrow(f'SELECT * FROM "{schema}".outbox')
+    assert row is not None
     assert row["aggregateid"] == receipt["submission_id"]
     assert row["type"] == "id.go.bkpsdm.intake.submission-received.v1"
     assert json.loads(row["headers"])["correlation_id"] == "cid-intake-1"

@@ -59,7 +59,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Backoff before attempt `attempt + 1`: exponential, capped, with full jitter on half."""
-        ceiling = min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s)
+        ceiling = min(self.base_delay_s * 2.0 ** (attempt - 1), self.max_delay_s)
         return ceiling / 2 + random.random() * ceiling / 2
 
 

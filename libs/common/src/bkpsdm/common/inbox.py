@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-from bkpsdm.common.db import quote_schema
+from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.events import EventMetadata
 
 
-async def first_delivery(
-    conn: asyncpg.Connection, schema: str, consumer_group: str, meta: EventMetadata
-) -> bool:
+async def first_delivery(conn: Connection, schema: str, consumer_group: str, meta: EventMetadata) -> bool:
     """True the first time; False for a redelivery, whose effect must then be skipped.
 
     Call inside the transaction that applies the effect: if that transaction rolls back,

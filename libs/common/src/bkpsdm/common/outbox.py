@@ -22,7 +22,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 
-from bkpsdm.common.db import quote_schema
+from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.events import Event, metadata_for
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.topics import TopicSpec
@@ -35,7 +35,7 @@ PENDING = Gauge("bkpsdm_outbox_pending", "Outbox rows seen pending at the last c
 
 
 async def enqueue(
-    conn: asyncpg.Connection,
+    conn: Connection,
     schema: str,
     topic: TopicSpec,
     key: str,

@@ -69,7 +69,11 @@ def _from_local_processes() -> Infra:
         subprocess.run([str(script), "start"], check=True, stdout=subprocess.DEVNULL)
     infra = Infra(LOCAL_KAFKA, LOCAL_DATABASE_URL, "local processes")
     if not was_running:
-        infra.cleanup.append(lambda: subprocess.run([str(script), "stop"], check=False))
+
+        def stop() -> None:
+            subprocess.run([str(script), "stop"], check=False)
+
+        infra.cleanup.append(stop)
     return infra
 
 

@@ -10,7 +10,14 @@ from typing import ClassVar
 
 import asyncpg
 
-from bkpsdm.common.db import COMMON_MIGRATIONS, Migration, apply_migrations, load_migrations, quote_schema
+from bkpsdm.common.db import (
+    COMMON_MIGRATIONS,
+    Connection,
+    Migration,
+    apply_migrations,
+    load_migrations,
+    quote_schema,
+)
 from bkpsdm.common.events import Event, EventMetadata
 from bkpsdm.common.inbox import first_delivery
 
@@ -33,7 +40,7 @@ async def prepare_probe_schema(pool: asyncpg.Pool, schema: str) -> None:
 
 
 async def apply_probe(
-    conn: asyncpg.Connection, schema: str, group: str, event: ProbeEvent, meta: EventMetadata
+    conn: Connection, schema: str, group: str, event: ProbeEvent, meta: EventMetadata
 ) -> bool:
     """The handler's effect, inside one transaction with the inbox record. True if applied."""
     async with conn.transaction():
@@ -48,7 +55,7 @@ async def apply_probe(
         return True
 
 
-async def effect_counts(conn: asyncpg.Connection, schema: str) -> tuple[int, int, int]:
+async def effect_counts(conn: Connection, schema: str) -> tuple[int, int, int]:
     """(distinct events applied, total applications, events applied more than once)."""
     row = await conn.fetchrow(
         f"SELECT count(*) AS n, coalesce(sum(applied), 0) AS total,"

@@ -18,7 +18,7 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 def settings_for_test(settings_cls: type[SettingsT], infra: Infra, schema: str, **extra: Any) -> SettingsT:
     """The service's settings on the test infrastructure, in its own schema and consumer groups."""
-    return settings_cls(  # type: ignore[call-arg]
+    return settings_cls(
         KAFKA_BOOTSTRAP_SERVERS=infra.kafka_bootstrap_servers,
         DATABASE_URL=infra.database_url,
         db_schema=schema,

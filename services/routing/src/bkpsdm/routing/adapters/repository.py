@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
-from bkpsdm.common.db import quote_schema
+from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.routing.domain.case import Case
 
 
 class CaseRepository:
-    def __init__(self, conn: asyncpg.Connection, schema: str) -> None:
+    def __init__(self, conn: Connection, schema: str) -> None:
         self._conn = conn
         self._table = f"{quote_schema(schema)}.cases"
 

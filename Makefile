@@ -1,0 +1,53 @@
+# BKPSDM platform. `make demo` runs the whole system locally; `make test` runs every test.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+INFRA := deploy/local/infra.sh
+SERVICES := deploy/local/services.sh
+
+.PHONY: help setup infra-up infra-down infra-reset up down status demo test test-unit lint format bench asyncapi
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## install what is missing (JDK, Maven, PostgreSQL, uv, Kafka jars) and the Python environment
+	@deploy/local/install.sh
+	@uv sync --frozen --quiet
+
+infra-up: setup ## start local Kafka (KRaft) and PostgreSQL
+	@$(INFRA) start
+
+infra-down: ## stop local Kafka and PostgreSQL
+	@$(INFRA) stop
+
+infra-reset: ## stop and delete all local Kafka and PostgreSQL data
+	@$(INFRA) reset
+
+up: infra-up ## start the infrastructure and every service
+	@$(SERVICES) start
+
+down: ## stop every service and the infrastructure
+	@$(SERVICES) stop
+	@$(INFRA) stop
+
+status: ## show what runs
+	@$(INFRA) status || true
+	@$(SERVICES) status || true
+
+demo: up ## run the whole system and send one submission through it
+	@.venv/bin/python scripts/demo.py
+
+test: ## run every test (unit, integration, fault) against real Kafka and PostgreSQL
+	@scripts/test.sh
+
+test-unit: setup ## only the fast tests that need no infrastructure
+	@.venv/bin/pytest -m "not integration"
+
+lint: setup ## ruff and mypy --strict
+	@scripts/lint.sh
+
+format: setup ## apply ruff's formatting and safe fixes
+	@.venv/bin/ruff check --fix .
+	@.venv/bin/ruff format .
+
+bench: infra-up ## benchmarks: outbox relay vs raw producer, commit-to-consumer latency
+	@.venv/bin/python bench/outbox_bench.py --json .bench/outbox.json

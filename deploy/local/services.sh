@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs every service as a local process (no Docker) on its default port.
+# Usage: services.sh start|stop|status
+# Logs and pid files: deploy/local/.state/services/<service>.{log,pid}
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+STATE="$HERE/.state/services"
+PY="$ROOT/.venv/bin/python"
+
+# service module port
+SERVICES=(
+  "intake bkpsdm.intake 8001"
+  "routing bkpsdm.routing 8002"
+  "lapkin-uploader bkpsdm.lapkin_uploader 8003"
+  "ipasn-uploader bkpsdm.ipasn_uploader 8004"
+  "attendance-gateway bkpsdm.attendance_gateway 8005"
+  "complaints bkpsdm.complaints 8006"
+)
+
+log() { echo "services: $*" >&2; }
+die() { echo "services: ERROR: $*" >&2; exit 1; }
+
+pid_of() {
+  local pid
+  pid="$(cat "$STATE/$1.pid" 2>/dev/null)" || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+ready() { curl -fsS -m 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
+
+start() {
+  [[ -x $PY ]] || die "no Python environment; run 'make setup' first"
+  mkdir -p "$STATE"
+  local entry name module port
+  for entry in "${SERVICES[@]}"; do
+    read -r name module port <<<"$entry"
+    if pid_of "$name" >/dev/null; then log "$name already running"; continue; fi
+    setsid nohup "$PY" -m "$module" >>"$STATE/$name.log" 2>&1 </dev/null &
+    echo $! >"$STATE/$name.pid"
+  done
+  for entry in "${SERVICES[@]}"; do
+    read -r name module port <<<"$entry"
+    local i
+    for ((i = 0; i < 120; i++)); do
+      ready "$port" && break
+      pid_of "$name" >/dev/null || { tail -n 20 "$STATE/$name.log" >&2; die "$name exited (log: $STATE/$name.log)"; }
+      sleep 0.5
+    done
+    ready "$port" || die "$name not ready after 60 s (log: $STATE/$name.log)"
+    log "$name ready on http://127.0.0.1:$port"
+  done
+}
+
+stop() {
+  local entry name module port pid i
+  for entry in "${SERVICES[@]}"; do
+    read -r name module port <<<"$entry"
+    pid="$(pid_of "$name")" || continue
+    kill -TERM "$pid"
+    for ((i = 0; i < 60 && $(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0); i++)); do sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+    rm -f "$STATE/$name.pid"
+    log "$name stopped"
+  done
+}
+
+status() {
+  local entry name module port rc=0
+  for entry in "${SERVICES[@]}"; do
+    read -r name module port <<<"$entry"
+    if ready "$port"; then echo "$name: ready (http://127.0.0.1:$port)"
+    elif pid_of "$name" >/dev/null; then echo "$name: running, not ready"; rc=3
+    else echo "$name: stopped"; rc=3
+    fi
+  done
+  return "$rc"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) die "usage: $(basename "$0") start|stop|status" ;;
+esac

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make lint`: ruff (lint + format check) and mypy --strict. Each test tree is checked on
+# its own because every service names its test package `tests`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy libs/common/src libs/testing/src services/*/src
+for tree in libs/common/tests services/*/tests tests bench scripts; do
+  if compgen -G "$tree/**/*.py" >/dev/null || compgen -G "$tree/*.py" >/dev/null; then
+    .venv/bin/mypy "$tree"
+  fi
+done
