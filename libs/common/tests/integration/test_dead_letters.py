@@ -179,3 +179,55 @@ async def test_transient_failures_are_retried_with_backoff_and_permanent_ones_ar
 
     await eventually(replayed, 30, "the replayed dead letter to be handled")
     assert handler.handled.count(12) == 1
+
+
+async def test_operators_list_and_replay_dead_letters_from_the_command_line(
+    infra: Infra,
+    probe_topic: TopicSpec,
+    consumer: tuple[KafkaBroker, ScriptedHandler],
+    producer: AIOKafkaProducer,
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    _, handler = consumer
+    await send(
+        producer,
+        probe_topic.name,
+        ProbeEvent(seq=20, padding="always-transient").model_dump_json().encode(),
+        envelope(20),
+    )
+
+    async def dead_lettered() -> bool:
+        return len(await read_dead_letters(infra.kafka_bootstrap_servers, probe_topic.dlq)) == 1
+
+    await eventually(dead_lettered, 30, "the failing event to be dead-lettered")
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bkpsdm.common.dlq", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    listed = cli("list", probe_topic.dlq)
+    assert listed.returncode == 0, listed.stderr
+    [letter] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert letter["kind"] == "retryable"
+    assert letter["correlation_id"] == "cid-20"
+    assert "padding" not in listed.stdout, "payloads are not printed"
+
+    assert cli("replay", probe_topic.dlq, "--offset", "9:9").returncode != 0
+    handler.healed = True
+    replayed = cli("replay", probe_topic.dlq, "--offset", f"{letter['partition']}:{letter['offset']}")
+    assert replayed.returncode == 0, replayed.stderr
+
+    async def handled() -> bool:
+        return 20 in handler.handled
+
+    await eventually(handled, 30, "the replayed event to be handled")

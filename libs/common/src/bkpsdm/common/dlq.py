@@ -1,0 +1,87 @@
+"""Operators' dead-letter tool.
+
+    python -m bkpsdm.common.dlq list   public.intake.submissions.v1.dlq
+    python -m bkpsdm.common.dlq replay public.intake.submissions.v1.dlq --offset 0:12 [--all]
+
+`list` prints one JSON line per dead letter (partition, offset, error, origin, event id,
+correlation id); payloads are not printed, they may hold personal data. `replay` publishes
+the chosen letters back to their origin topic; consumers de-duplicate by event id, so a
+replay is safe to repeat. Kafka comes from KAFKA_BOOTSTRAP_SERVERS (local default otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from bkpsdm.common.deadletter import DeadLetter, read_dead_letters, replay_dead_letters
+from bkpsdm.common.settings import LOCAL_KAFKA
+
+
+def summary(letter: DeadLetter) -> dict[str, str | int]:
+    h = letter.headers
+    return {
+        "partition": letter.partition,
+        "offset": letter.offset,
+        "origin": f"{h.get('dlq_origin_topic', '?')}:{h.get('dlq_origin_partition', '?')}:{h.get('dlq_origin_offset', '?')}",
+        "group": h.get("dlq_consumer_group", ""),
+        "kind": h.get("dlq_kind", ""),
+        "attempts": h.get("dlq_attempts", ""),
+        "error_type": h.get("dlq_error_type", ""),
+        "error": h.get("dlq_error", ""),
+        "failed_at": h.get("dlq_failed_at", ""),
+        "event_id": h.get("ce_id", ""),
+        "event_type": h.get("ce_type", ""),
+        "correlation_id": h.get("correlation_id", ""),
+    }
+
+
+def select(letters: list[DeadLetter], positions: list[str], everything: bool) -> list[DeadLetter]:
+    if everything:
+        return letters
+    wanted = set()
+    for position in positions:
+        partition, _, offset = position.partition(":")
+        wanted.add((int(partition), int(offset)))
+    chosen = [letter for letter in letters if (letter.partition, letter.offset) in wanted]
+    missing = wanted - {(letter.partition, letter.offset) for letter in chosen}
+    if missing:
+        raise SystemExit(f"no dead letter at {', '.join(f'{p}:{o}' for p, o in sorted(missing))}")
+    return chosen
+
+
+async def run(args: argparse.Namespace) -> int:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", LOCAL_KAFKA)
+    if not args.topic.endswith(".dlq"):
+        print("the topic must be a dead-letter topic (name ending in .dlq)", file=sys.stderr)
+        return 2
+    letters = await read_dead_letters(bootstrap, args.topic)
+    if args.command == "list":
+        for letter in letters:
+            print(json.dumps(summary(letter), ensure_ascii=False))
+        return 0
+    chosen = select(letters, args.offset or [], args.all)
+    if not chosen:
+        print("nothing to replay: name letters with --offset PARTITION:OFFSET or use --all", file=sys.stderr)
+        return 2
+    count = await replay_dead_letters(bootstrap, chosen)
+    print(f"replayed {count} dead letter(s) to {sorted({c.origin_topic for c in chosen})}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bkpsdm.common.dlq", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="show what a dead-letter topic holds").add_argument("topic")
+    replay = sub.add_parser("replay", help="publish dead letters back to their origin topic")
+    replay.add_argument("topic")
+    replay.add_argument("--offset", action="append", metavar="PARTITION:OFFSET")
+    replay.add_argument("--all", action="store_true")
+    return asyncio.run(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
