@@ -49,5 +49,8 @@ format: setup ## apply ruff's formatting and safe fixes
 	@.venv/bin/ruff check --fix .
 	@.venv/bin/ruff format .
 
+asyncapi: setup ## regenerate the AsyncAPI document other agencies read
+	@.venv/bin/python -m bkpsdm.common.asyncapi > deploy/asyncapi/asyncapi.json
+
 bench: infra-up ## benchmarks: outbox relay vs raw producer, commit-to-consumer latency
 	@.venv/bin/python bench/outbox_bench.py --json .bench/outbox.json
