@@ -119,3 +119,31 @@ async def test_consumer_killed_before_offset_commit_does_not_apply_twice(
     # The event whose effect committed just before the crash came back and was skipped.
     skipped = [line for line in restarted.json_lines() if line.get("event") == "event.duplicate_skipped"]
     assert len(skipped) >= 1
+
+
+async def test_sent_rows_are_pruned_after_their_retention_and_pending_ones_never(
+    infra: Infra, pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec
+) -> None:
+    from datetime import timedelta
+
+    from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+
+    await enqueue_probes(pool, probe_schema, probe_topic, range(30))
+    relay = OutboxRelay(
+        pool,
+        probe_schema,
+        idempotent_producer_factory(infra.kafka_bootstrap_servers, "prune-test"),
+        retention=timedelta(hours=1),
+    )
+    try:
+        assert await relay.drain() == 30
+        await enqueue_probes(pool, probe_schema, probe_topic, range(30, 40))  # still pending
+        async with pool.acquire() as conn:
+            await conn.execute(
+                f"UPDATE {quote_schema(probe_schema)}.outbox SET sent_at = now() - interval '2 hours'"
+                " WHERE sent_at IS NOT NULL AND (payload->>'seq')::int < 20"
+            )
+        assert await relay.prune() == 20
+        assert await pending_outbox(pool, probe_schema) == 10
+    finally:
+        await relay.stop()

@@ -16,6 +16,7 @@ import json
 import random
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -31,7 +32,7 @@ log = get_logger(__name__)
 
 PUBLISHED = Counter("bkpsdm_outbox_published_total", "Outbox rows published to Kafka", ["schema"])
 RELAY_ERRORS = Counter("bkpsdm_outbox_relay_errors_total", "Relay batches that failed", ["schema"])
-PENDING = Gauge("bkpsdm_outbox_pending", "Outbox rows seen pending at the last claim", ["schema"])
+LAST_BATCH = Gauge("bkpsdm_outbox_last_batch_rows", "Rows the relay claimed in its last batch", ["schema"])
 
 
 async def enqueue(
@@ -64,12 +65,15 @@ async def enqueue(
 
 def _claim_sql(schema: str) -> str:
     q = quote_schema(schema)
-    # Rows whose aggregate has an older pending row that another relay holds are left for
-    # the next round: per-key order on the topic is kept even with several relays.
+    # $2 claimers share the keys by hash ($3 is this one's share): a key always goes through
+    # the same claimer, so concurrent claimers never reorder one key's events. Rows whose
+    # key has an older pending row held by someone else (another relay process) are left
+    # for the next round: per-key order on the topic holds with several relays too.
     return f"""
         WITH claimed AS (
             SELECT id, seq, aggregatetype, aggregateid FROM {q}.outbox
-            WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
+            WHERE sent_at IS NULL AND mod(abs(hashtext(aggregateid)), $2) = $3
+            ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
         )
         SELECT o.id, o.topic, o.aggregateid, o.payload::text AS payload, o.headers::text AS headers
         FROM claimed c JOIN {q}.outbox o ON o.id = c.id
@@ -103,6 +107,10 @@ def idempotent_producer_factory(bootstrap_servers: str, client_id: str) -> Produ
 
 
 class OutboxRelay:
+    """Publishes a schema's outbox. `claimers` loops run at once, each over its own share of
+    the keys, so one's database work overlaps another's publishing without reordering any
+    key. Sent rows are kept `retention` for tracing, then pruned."""
+
     def __init__(
         self,
         pool: asyncpg.Pool,
@@ -112,6 +120,9 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
         dsn: str | None = None,
+        claimers: int = 2,
+        retention: timedelta = timedelta(days=7),
+        prune_interval_s: float = 600.0,
     ) -> None:
         self._pool = pool
         self._schema = schema
@@ -119,41 +130,48 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._dsn = dsn
+        self._claimers = claimers
+        self._retention = retention
+        self._prune_interval_s = prune_interval_s
+        q = quote_schema(schema)
         self._claim_sql = _claim_sql(schema)
-        self._mark_sql = (
-            f"UPDATE {quote_schema(schema)}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
-        )
+        self._mark_sql = f"UPDATE {q}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
+        self._prune_sql = f"DELETE FROM {q}.outbox WHERE sent_at < now() - $1::interval"
         self._producer: AIOKafkaProducer | None = None
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._producer_lock = asyncio.Lock()
         self._listener: asyncpg.Connection | None = None
+        self._listener_lock = asyncio.Lock()
+        self._wakeup = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.healthy = False
 
     async def start(self) -> None:
         self._stopping = False
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._schema}")
+        self._tasks = [
+            asyncio.create_task(self._run(share), name=f"outbox-relay-{self._schema}-{share}")
+            for share in range(self._claimers)
+        ]
+        self._tasks.append(asyncio.create_task(self._prune_loop(), name=f"outbox-prune-{self._schema}"))
 
     async def stop(self) -> None:
         self._stopping = True
         self._wakeup.set()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
         await self._close_listener()
-        await self._close_producer()
+        await self._close_producer(self._producer)
 
-    async def publish_pending(self) -> int:
-        """Publish one batch; return how many rows it marked sent."""
-        if self._producer is None:
-            self._producer = await self._producer_factory()
-        producer = self._producer
+    async def publish_pending(self, share: int = 0) -> int:
+        """Publish one batch of this claimer's share of keys; return how many rows it marked sent."""
+        producer = await self._get_producer()
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(self._claim_sql, self._batch_size)
+            rows = await conn.fetch(self._claim_sql, self._batch_size, self._claimers, share)
             if not rows:
                 return 0
-            PENDING.labels(self._schema).set(len(rows))
+            LAST_BATCH.labels(self._schema).set(len(rows))
             deliveries = []
             for row in rows:
                 headers = json.loads(row["headers"])
@@ -171,13 +189,30 @@ class OutboxRelay:
         PUBLISHED.labels(self._schema).inc(len(rows))
         return len(rows)
 
-    async def _run(self) -> None:
+    async def drain(self) -> int:
+        """Publish until nothing is pending, with every claimer; return rows published."""
+
+        async def claimer(share: int) -> int:
+            total = 0
+            while (n := await self.publish_pending(share)) > 0:
+                total += n
+            return total
+
+        return sum(await asyncio.gather(*(claimer(share) for share in range(self._claimers))))
+
+    async def prune(self) -> int:
+        """Delete sent rows older than the retention; return how many."""
+        async with self._pool.acquire() as conn:
+            status = await conn.execute(self._prune_sql, self._retention)
+        return int(status.split()[-1])
+
+    async def _run(self, share: int) -> None:
         failures = 0
         while not self._stopping:
             try:
                 await self._ensure_listener()
                 self._wakeup.clear()
-                published = await self.publish_pending()
+                published = await self.publish_pending(share)
                 self.healthy = True
                 failures = 0
                 if published >= self._batch_size:
@@ -194,19 +229,36 @@ class OutboxRelay:
                 self.healthy = False
                 RELAY_ERRORS.labels(self._schema).inc()
                 log.warning("outbox.relay_failed", schema=self._schema, error=repr(exc), failures=failures)
-                await self._close_producer()
+                await self._close_producer(self._producer)
                 await self._close_listener()
                 delay = min(0.2 * 2 ** min(failures, 6), 10.0) * (0.5 + random.random() / 2)
                 await asyncio.sleep(delay)
 
+    async def _prune_loop(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self._prune_interval_s)
+            try:
+                pruned = await self.prune()
+                if pruned:
+                    log.info("outbox.pruned", schema=self._schema, rows=pruned)
+            except Exception as exc:
+                log.warning("outbox.prune_failed", schema=self._schema, error=repr(exc))
+
+    async def _get_producer(self) -> AIOKafkaProducer:
+        async with self._producer_lock:
+            if self._producer is None:
+                self._producer = await self._producer_factory()
+            return self._producer
+
     async def _ensure_listener(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
         if self._dsn is None:
             return
-        conn = await asyncpg.connect(self._dsn)
-        await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
-        self._listener = conn
+        async with self._listener_lock:
+            if self._listener is not None and not self._listener.is_closed():
+                return
+            conn = await asyncpg.connect(self._dsn)
+            await conn.add_listener(f"{self._schema}_outbox", self._on_notify)
+            self._listener = conn
 
     def _on_notify(self, *_: Any) -> None:
         self._wakeup.set()
@@ -219,10 +271,13 @@ class OutboxRelay:
             except Exception:
                 listener.terminate()
 
-    async def _close_producer(self) -> None:
-        if self._producer is not None:
-            producer, self._producer = self._producer, None
-            try:
-                await asyncio.wait_for(producer.stop(), 5)
-            except Exception as exc:
-                log.warning("outbox.producer_stop_failed", error=repr(exc))
+    async def _close_producer(self, producer: AIOKafkaProducer | None) -> None:
+        """Close `producer` if it is still the current one (another claimer may have replaced it)."""
+        current = self._producer
+        if producer is None or current is None or producer is not current:
+            return
+        self._producer = None
+        try:
+            await asyncio.wait_for(current.stop(), 5)
+        except Exception as exc:
+            log.warning("outbox.producer_stop_failed", error=repr(exc))

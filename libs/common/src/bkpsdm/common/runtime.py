@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -110,6 +111,8 @@ class ServiceRuntime:
             batch_size=self.settings.outbox_batch_size,
             poll_interval_s=self.settings.outbox_poll_interval_s,
             dsn=self.settings.database_url,
+            claimers=self.settings.outbox_claimers,
+            retention=timedelta(hours=self.settings.outbox_retention_hours),
         )
         await self.relay.start()
         await self.broker.start()
