@@ -231,3 +231,24 @@ async def test_operators_list_and_replay_dead_letters_from_the_command_line(
         return 20 in handler.handled
 
     await eventually(handled, 30, "the replayed event to be handled")
+
+
+async def test_a_record_whose_headers_are_not_utf8_is_dead_lettered_not_looped_on(
+    infra: Infra,
+    probe_topic: TopicSpec,
+    consumer: tuple[KafkaBroker, ScriptedHandler],
+    producer: AIOKafkaProducer,
+) -> None:
+    _, handler = consumer
+    broken = [*envelope(30)[1:], ("ce_id", b"\xff\xfe not utf-8")]
+    await send(producer, probe_topic.name, ProbeEvent(seq=30).model_dump_json().encode(), broken)
+    await send(producer, probe_topic.name, ProbeEvent(seq=31).model_dump_json().encode(), envelope(31))
+
+    async def next_one_handled() -> bool:
+        return 31 in handler.handled
+
+    await eventually(next_one_handled, 30, "the message after the broken one")
+    assert 30 not in handler.handled
+    [letter] = await read_dead_letters(infra.kafka_bootstrap_servers, probe_topic.dlq)
+    assert letter.headers["dlq_kind"] == "permanent"
+    assert "UTF-8" in letter.headers["dlq_error"]

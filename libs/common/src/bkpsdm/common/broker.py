@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy, BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -23,6 +25,7 @@ from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
 from bkpsdm.common.deadletter import RetryPolicy, dead_letter_middleware
+from bkpsdm.common.errors import PermanentError
 from bkpsdm.common.events import CORRELATION_HEADER, Event, EventMetadata
 from bkpsdm.common.logs import correlation_scope, get_logger
 from bkpsdm.common.topics import TopicSpec
@@ -52,6 +55,29 @@ class CorrelationMiddleware(BaseMiddleware):
             return await call_next(msg)
 
 
+INVALID_HEADERS_MARK = "bkpsdm_invalid_headers"
+
+
+async def tolerant_parser(
+    record: ConsumerRecord[bytes, bytes],
+    original: Callable[[ConsumerRecord[bytes, bytes]], Awaitable[StreamMessage[Any]]],
+) -> StreamMessage[Any]:
+    """FastStream decodes every header as UTF-8 before any middleware runs; one bad byte
+    would drop the record with only a log line. Here bad headers are decoded lossily and
+    named in a mark, so the handler refuses the record and it is dead-lettered."""
+    invalid = []
+    for name, value in record.headers:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            invalid.append(name)
+    if invalid:
+        headers = [(n, v.decode("utf-8", "replace").encode()) for n, v in record.headers]
+        headers.append((INVALID_HEADERS_MARK, ",".join(invalid).encode()))
+        record = dataclasses.replace(record, headers=tuple(headers))
+    return await original(record)
+
+
 def build_broker(
     *,
     service: str,
@@ -70,16 +96,12 @@ def build_broker(
             CorrelationMiddleware,
             dead_letter_middleware(retry_policy),
         ],
+        parser=tolerant_parser,
         logger=logging.getLogger(f"bkpsdm.{service}.faststream"),
         # "Received"/"Processed" per message at DEBUG; errors still reach the logs.
         log_level=logging.DEBUG,
         graceful_timeout=15.0,
     )
-
-
-def consumer_group(service: str, purpose: str, suffix: str = "") -> str:
-    """Named groups (`intake.case-status`): one per service and purpose, stable across restarts."""
-    return f"{service}.{purpose}{suffix}"
 
 
 def subscribe_events(
@@ -103,6 +125,8 @@ def subscribe_events(
         auto_offset_reset="earliest",  # a new group must not miss what was published before it joined
     )
     async def on_event(msg: KafkaMessage) -> None:
+        if INVALID_HEADERS_MARK in msg.headers:
+            raise PermanentError(f"headers are not UTF-8 text: {msg.headers[INVALID_HEADERS_MARK]}")
         meta = EventMetadata.from_headers(msg.headers)
         entry = by_type.get(meta.type)
         if entry is None:
