@@ -14,6 +14,7 @@ from bkpsdm.common.settings import (
     ServiceSettings,
     load_settings,
 )
+from bkpsdm.testing.infra import Infra
 
 
 class ExampleSettings(ServiceSettings):
@@ -66,3 +67,34 @@ def test_a_service_with_a_wrong_setting_stops_at_start_with_that_line() -> None:
         "configuration error: BKPSDM_INTAKE_HTTP_PORT: "
         "Input should be a valid integer, unable to parse string as an integer"
     ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "DATABASE_URL",
+            "postgresql://bkpsdm:rahasia@127.0.0.1:1/bkpsdm",
+            "cannot reach PostgreSQL at postgresql://bkpsdm:***@127.0.0.1:1/bkpsdm",
+        ),
+        ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1", "cannot reach Kafka at 127.0.0.1:1"),
+    ],
+)
+@pytest.mark.integration
+def test_an_unreachable_dependency_stops_the_service_with_one_clear_line(
+    infra: Infra, variable: str, value: str, expected: str
+) -> None:
+    env = {
+        **os.environ,
+        **infra.env(),
+        variable: value,
+        "BKPSDM_COMPLAINTS_STARTUP_TIMEOUT_S": "1",
+        "BKPSDM_COMPLAINTS_HTTP_PORT": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bkpsdm.complaints"], env=env, capture_output=True, text=True, timeout=90
+    )
+    assert result.returncode == 3
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"startup error: {expected}: ")
+    assert "rahasia" not in result.stdout + result.stderr

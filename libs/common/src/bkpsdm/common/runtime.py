@@ -9,13 +9,16 @@ lifespan. A service's `bootstrap.py` builds one, adds its subscribers and routes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import re
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 import uvicorn
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
@@ -23,6 +26,7 @@ from prometheus_client import CollectorRegistry
 from bkpsdm.common.broker import build_broker
 from bkpsdm.common.db import create_pool, migrate_service
 from bkpsdm.common.deadletter import RetryPolicy
+from bkpsdm.common.errors import describe
 from bkpsdm.common.http import (
     CorrelationAndLimitsMiddleware,
     HealthChecks,
@@ -36,6 +40,15 @@ from bkpsdm.common.settings import ServiceSettings
 from bkpsdm.common.topics import TopicRegistry
 
 log = get_logger(__name__)
+
+
+class StartupError(RuntimeError):
+    """A dependency stayed unreachable for the whole start-up window."""
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN without its password, for logs and error lines."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
 
 
 class Database:
@@ -99,9 +112,11 @@ class ServiceRuntime:
         return f"{self.service}.{purpose}{self.settings.consumer_group_suffix}"
 
     async def start(self) -> None:
-        await self.db.connect()
+        kafka = self.settings.kafka_bootstrap_servers
+        database = redact_dsn(self.settings.database_url)
+        await self._when_reachable("PostgreSQL", database, self.db.connect)
         applied = await migrate_service(self.db.pool, self.schema, self.service, self.migrations)
-        await ensure_topics(self.settings.kafka_bootstrap_servers, self.topics)
+        await self._when_reachable("Kafka", kafka, lambda: ensure_topics(kafka, self.topics))
         self.relay = OutboxRelay(
             self.db.pool,
             self.schema,
@@ -118,6 +133,25 @@ class ServiceRuntime:
         await self.broker.start()
         log.info("service.started", schema=self.schema, migrations_applied=applied)
 
+    async def _when_reachable(self, what: str, target: str, connect: Callable[[], Awaitable[None]]) -> None:
+        """Wait for a dependency that is still starting (a restart of the whole host brings
+        everything up at once), up to `startup_timeout_s`; then stop with one clear line."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.startup_timeout_s
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await connect()
+                return
+            except (OSError, TimeoutError, KafkaError, asyncpg.PostgresError) as exc:
+                if loop.time() >= deadline:
+                    raise StartupError(f"cannot reach {what} at {target}: {describe(exc)}") from exc
+                log.warning(
+                    "service.waiting_for_dependency", dependency=what, target=target, error=describe(exc)
+                )
+                await asyncio.sleep(min(0.5 * attempt, 5.0, max(deadline - loop.time(), 0.1)))
+
     async def stop(self) -> None:
         # Consumers first (finish in-flight messages), then the relay, then the pool.
         await self.broker.stop()
@@ -129,7 +163,13 @@ class ServiceRuntime:
     def http_app(self, routers: Sequence[APIRouter] = (), title: str | None = None) -> FastAPI:
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            await self.start()
+            try:
+                await self.start()
+            except StartupError as exc:
+                log.error("service.start_failed", reason=str(exc))
+                print(f"startup error: {exc}", file=sys.stderr)
+                await self.stop()
+                raise
             try:
                 yield
             finally:
@@ -155,4 +195,7 @@ def run_service(runtime: ServiceRuntime, app: FastAPI) -> None:
         access_log=False,
         timeout_graceful_shutdown=20,
     )
-    asyncio.run(uvicorn.Server(config).serve())
+    server = uvicorn.Server(config)
+    asyncio.run(server.serve())
+    if not server.started:
+        raise SystemExit(3)  # start-up failed; the reason was logged and printed
