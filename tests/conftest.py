@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bkpsdm.testing.infra import Infra
@@ -29,7 +30,9 @@ def run_id() -> str:
 
 
 @pytest.fixture
-def service_process(infra: Infra, log_dir: Path, run_id: str) -> Iterator[ServiceFactory]:
+async def service_process(
+    infra: Infra, log_dir: Path, run_id: str, pool: asyncpg.Pool
+) -> AsyncIterator[ServiceFactory]:
     started: list[ServiceProcess] = []
 
     def start(name: str) -> ServiceProcess:
@@ -47,3 +50,6 @@ def service_process(infra: Infra, log_dir: Path, run_id: str) -> Iterator[Servic
     yield start
     for process in started:
         process.stop()
+    async with pool.acquire() as conn:
+        for name in SERVICES:
+            await conn.execute(f"DROP SCHEMA IF EXISTS e2e_{run_id}_{name.replace('-', '_')} CASCADE")

@@ -72,3 +72,9 @@ async def test_a_submission_goes_through_intake_and_routing_once_with_one_correl
     assert {line.get("correlation_id") for line in lines} == {correlation_id}
     handled = [line for line in lines if line["event"] in {"case.opened", "submission.acknowledged"}]
     assert all(line.get("event_id") and line.get("topic") for line in handled)
+
+    # SIGTERM (an operator's stop, a rolling deploy): both shut down cleanly.
+    for process in (intake, routing):
+        process.stop(timeout=30)
+        assert process.wait_exit(1) == 0
+        assert any(line.get("event") == "service.stopped" for line in process.json_lines())

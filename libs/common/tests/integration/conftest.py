@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from bkpsdm.common.kafka_admin import delete_topics
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.kafka import create_test_topic, unique_name
@@ -23,9 +24,10 @@ async def probe_schema(pool: asyncpg.Pool, schema: str) -> str:
 
 
 @pytest.fixture
-async def probe_topic(infra: Infra) -> TopicSpec:
+async def probe_topic(infra: Infra) -> AsyncIterator[TopicSpec]:
     spec = TopicSpec(name=unique_name("test.probe"), key="seq", owner="tests", description="probe")
-    return await create_test_topic(infra.kafka_bootstrap_servers, spec)
+    yield await create_test_topic(infra.kafka_bootstrap_servers, spec)
+    await delete_topics(infra.kafka_bootstrap_servers, [spec.name, spec.dlq])
 
 
 WorkerFactory = Callable[..., ManagedProcess]

@@ -32,6 +32,15 @@ async def ensure_topics(bootstrap_servers: str, registry: TopicRegistry) -> None
         await admin.close()
 
 
+async def delete_topics(bootstrap_servers: str, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
 async def topic_partitions(bootstrap_servers: str, topic: str) -> list[int]:
     """Partition numbers of `topic`; empty when it does not exist."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
