@@ -73,8 +73,9 @@ async def test_a_submission_goes_through_intake_and_routing_once_with_one_correl
     handled = [line for line in lines if line["event"] in {"case.opened", "submission.acknowledged"}]
     assert all(line.get("event_id") and line.get("topic") for line in handled)
 
-    # SIGTERM (an operator's stop, a rolling deploy): both shut down cleanly.
+    # SIGTERM (an operator's stop, a rolling deploy): both finish their shutdown in order.
+    # (uvicorn re-raises the signal after a graceful stop, so the exit status names SIGTERM.)
     for process in (intake, routing):
         process.stop(timeout=30)
-        assert process.wait_exit(1) == 0
+        assert process.wait_exit(1) in (0, -15)
         assert any(line.get("event") == "service.stopped" for line in process.json_lines())
