@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 INFRA := deploy/local/infra.sh
 SERVICES := deploy/local/services.sh
+# uv as installed by deploy/local/install.sh; `python3 -m uv` when its script is not on PATH
+UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
 .PHONY: help setup infra-up infra-down infra-reset up down status demo test test-unit lint format bench asyncapi
 
@@ -11,7 +13,7 @@ help: ## list the targets
 
 setup: ## install what is missing (JDK, Maven, PostgreSQL, uv, Kafka jars) and the Python environment
 	@deploy/local/install.sh
-	@uv sync --frozen --quiet
+	@$(UV) sync --frozen --quiet
 
 infra-up: setup ## start local Kafka (KRaft) and PostgreSQL
 	@$(INFRA) start

@@ -8,7 +8,8 @@ cd "$ROOT"
 INFRA="$ROOT/deploy/local/infra.sh"
 
 "$ROOT/deploy/local/install.sh" || exit 1
-uv sync --frozen --quiet || exit 1
+if command -v uv >/dev/null; then uv=(uv); else uv=(python3 -m uv); fi
+"${uv[@]}" sync --frozen --quiet || exit 1
 
 started=0
 if [[ -z ${KAFKA_BOOTSTRAP_SERVERS:-} || -z ${DATABASE_URL:-} ]]; then
