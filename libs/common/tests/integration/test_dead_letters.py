@@ -121,6 +121,8 @@ async def test_poison_messages_are_dead_lettered_and_the_next_good_one_is_handle
     assert "ValidationError" in letters[1].headers["dlq_error_type"]
     assert letters[2].headers["dlq_error_type"].endswith("MissingEnvelopeError")
     assert letters[0].headers["correlation_id"] == "cid-1", "original headers are kept"
+    assert letters[0].headers["content-type"] == "application/octet-stream"
+    assert letters[0].headers["dlq_content_type"] == "application/json"
     assert "not a number" not in letters[1].headers["dlq_error"], "input values stay out of errors"
     assert (
         letters[1].headers["dlq_error"]

@@ -47,7 +47,11 @@ DLQ_HEADERS = (
     "dlq_origin_offset",
     "dlq_consumer_group",
     "dlq_failed_at",
+    "dlq_content_type",
 )
+# A dead letter's value may not be what its content type says (that can be why it failed),
+# so it travels as opaque bytes; replay restores the original content type.
+DEAD_LETTER_CONTENT_TYPE = "application/octet-stream"
 MAX_ERROR_TEXT = 1000
 
 
@@ -117,7 +121,8 @@ class DeadLetterMiddleware(BaseMiddleware):
             dlq_consumer_group=str(group),
             dlq_failed_at=datetime.now(UTC).isoformat(),
         )
-        headers.setdefault("content-type", "")
+        headers["dlq_content_type"] = headers.get("content-type", "")
+        headers["content-type"] = DEAD_LETTER_CONTENT_TYPE
         await broker.publish(
             record.value if record.value is not None else b"",
             topic=dead_letter_topic(record.topic),
@@ -183,7 +188,9 @@ async def replay_dead_letters(bootstrap_servers: str, letters: Sequence[DeadLett
     await producer.start()
     try:
         for letter in letters:
-            headers = [(k, v.encode()) for k, v in letter.headers.items() if k not in DLQ_HEADERS]
+            original = {k: v for k, v in letter.headers.items() if k not in DLQ_HEADERS}
+            original["content-type"] = letter.headers.get("dlq_content_type", "")
+            headers = [(k, v.encode()) for k, v in original.items()]
             headers.append(
                 ("dlq_replayed_from", f"{letter.topic}:{letter.partition}:{letter.offset}".encode())
             )
