@@ -108,3 +108,33 @@ async def migrate_service(pool: asyncpg.Pool, schema: str, service: str, folder:
     """The shared outbox/inbox tables first, then the service's own migrations."""
     migrations = load_migrations("common", COMMON_MIGRATIONS) + load_migrations(service, folder)
     return await apply_migrations(pool, schema, migrations)
+
+
+class Database:
+    """The service's pool, created at start; use cases reach it through this handle."""
+
+    def __init__(self, dsn: str, schema: str, min_size: int = 1, max_size: int = 10) -> None:
+        self.dsn = dsn
+        self.schema = schema
+        self._min_size = min_size
+        self._max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("database not connected yet")
+        return self._pool
+
+    async def connect(self) -> None:
+        if self._pool is None:
+            self._pool = await create_pool(self.dsn, self._min_size, self._max_size)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    async def ping(self) -> bool:
+        async with self.pool.acquire(timeout=2) as conn:
+            return bool(await conn.fetchval("SELECT true"))

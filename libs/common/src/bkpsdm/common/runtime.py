@@ -24,7 +24,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from bkpsdm.common.broker import build_broker
-from bkpsdm.common.db import create_pool, migrate_service
+from bkpsdm.common.db import Database, migrate_service
 from bkpsdm.common.deadletter import RetryPolicy
 from bkpsdm.common.errors import describe
 from bkpsdm.common.http import (
@@ -49,36 +49,6 @@ class StartupError(RuntimeError):
 def redact_dsn(dsn: str) -> str:
     """The DSN without its password, for logs and error lines."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
-
-
-class Database:
-    """The service's pool, created at start; use cases reach it through this handle."""
-
-    def __init__(self, dsn: str, schema: str, min_size: int = 1, max_size: int = 10) -> None:
-        self.dsn = dsn
-        self.schema = schema
-        self._min_size = min_size
-        self._max_size = max_size
-        self._pool: asyncpg.Pool | None = None
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            raise RuntimeError("database not connected yet")
-        return self._pool
-
-    async def connect(self) -> None:
-        if self._pool is None:
-            self._pool = await create_pool(self.dsn, self._min_size, self._max_size)
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
-
-    async def ping(self) -> bool:
-        async with self.pool.acquire(timeout=2) as conn:
-            return bool(await conn.fetchval("SELECT true"))
 
 
 class ServiceRuntime:

@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from bkpsdm.common.contracts import TOPICS
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.settings import load_settings
+from bkpsdm.intake.adapters.repository import PostgresIntakeUnitOfWork
 from bkpsdm.intake.entrypoints.handlers import register_handlers
 from bkpsdm.intake.entrypoints.http import build_router
+from bkpsdm.intake.service import SOURCE
 from bkpsdm.intake.settings import IntakeSettings
 
 SERVICE = "intake"
@@ -20,6 +22,10 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 def bootstrap(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or load_settings(IntakeSettings)
     runtime = ServiceRuntime(service=SERVICE, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
-    register_handlers(runtime)
-    app = runtime.http_app([build_router(runtime.db)], title="BKPSDM Intake")
+
+    def unit_of_work() -> PostgresIntakeUnitOfWork:
+        return PostgresIntakeUnitOfWork(runtime.db, SOURCE)
+
+    register_handlers(runtime, unit_of_work)
+    app = runtime.http_app([build_router(unit_of_work)], title="BKPSDM Intake")
     return runtime, app

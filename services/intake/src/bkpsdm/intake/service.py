@@ -1,16 +1,14 @@
-"""Intake's use cases: each one a transaction that changes state and adds its events."""
+"""Intake's use cases: each one unit of work that changes state and adds its events."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bkpsdm.common.contracts import SUBMISSIONS, SubmissionAcknowledged, SubmissionReceived
 from bkpsdm.common.events import EventMetadata
-from bkpsdm.common.inbox import first_delivery
 from bkpsdm.common.logs import get_logger
-from bkpsdm.common.outbox import enqueue
-from bkpsdm.common.runtime import Database
-from bkpsdm.intake.adapters.repository import SubmissionRepository
+from bkpsdm.common.uow import UnitOfWork
 from bkpsdm.intake.domain.errors import IntakeError
 from bkpsdm.intake.domain.submission import Submission, acknowledge, new_submission
 
@@ -18,15 +16,24 @@ log = get_logger(__name__)
 SOURCE = "/bkpsdm/intake"
 
 
+class SubmissionRepository(Protocol):
+    async def add(self, submission: Submission, correlation_id: str) -> None: ...
+    async def get(self, submission_id: str, *, for_update: bool = False) -> Submission | None: ...
+    async def save_status(self, submission: Submission) -> None: ...
+
+
+class IntakeUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def submissions(self) -> SubmissionRepository: ...
+
+
 async def receive_submission(
-    db: Database, *, service_code: str, perangkat_daerah: str, title: str, correlation_id: str
+    uow: IntakeUnitOfWork, *, service_code: str, perangkat_daerah: str, title: str, correlation_id: str
 ) -> Submission:
     submission = new_submission(service_code, perangkat_daerah, title, datetime.now(UTC))
-    async with db.pool.acquire() as conn, conn.transaction():
-        await SubmissionRepository(conn, db.schema).add(submission, correlation_id)
-        await enqueue(
-            conn,
-            db.schema,
+    async with uow:
+        await uow.submissions.add(submission, correlation_id)
+        await uow.outbox.add(
             SUBMISSIONS,
             submission.submission_id,
             SubmissionReceived(
@@ -36,38 +43,34 @@ async def receive_submission(
                 title=submission.title,
                 received_at=submission.received_at,
             ),
-            source=SOURCE,
-            correlation_id=correlation_id,
             aggregate_type="submission",
+            correlation_id=correlation_id,
         )
     log.info(
-        "submission.received",
-        submission_id=submission.submission_id,
-        service_code=submission.service_code,
+        "submission.received", submission_id=submission.submission_id, service_code=submission.service_code
     )
     return submission
 
 
-async def get_submission(db: Database, submission_id: str) -> Submission:
-    async with db.pool.acquire() as conn:
-        submission = await SubmissionRepository(conn, db.schema).get(submission_id)
+async def get_submission(uow: IntakeUnitOfWork, submission_id: str) -> Submission:
+    async with uow:
+        submission = await uow.submissions.get(submission_id)
     if submission is None:
         raise IntakeError("SUBMISSION_NOT_FOUND")
     return submission
 
 
 async def record_acknowledgement(
-    db: Database, event: SubmissionAcknowledged, meta: EventMetadata, group: str
+    uow: IntakeUnitOfWork, event: SubmissionAcknowledged, meta: EventMetadata, group: str
 ) -> None:
-    async with db.pool.acquire() as conn, conn.transaction():
-        if not await first_delivery(conn, db.schema, group, meta):
+    async with uow:
+        if not await uow.inbox.first_delivery(group, meta):
             log.info("event.duplicate_skipped")
             return
-        repo = SubmissionRepository(conn, db.schema)
-        submission = await repo.get(event.submission_id, for_update=True)
+        submission = await uow.submissions.get(event.submission_id, for_update=True)
         if submission is None:
             # Not ours (another intake deployment, or data reset): nothing to update.
             log.warning("submission.acknowledgement_unknown", submission_id=event.submission_id)
             return
-        await repo.save_status(acknowledge(submission, event.case_id, event.acknowledged_at))
+        await uow.submissions.save_status(acknowledge(submission, event.case_id, event.acknowledged_at))
     log.info("submission.acknowledged", submission_id=event.submission_id, case_id=event.case_id)

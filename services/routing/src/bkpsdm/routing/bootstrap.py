@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from bkpsdm.common.contracts import TOPICS
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.settings import load_settings
+from bkpsdm.routing.adapters.repository import PostgresRoutingUnitOfWork
 from bkpsdm.routing.entrypoints.handlers import register_handlers
 from bkpsdm.routing.entrypoints.http import build_router
+from bkpsdm.routing.service import SOURCE
 from bkpsdm.routing.settings import RoutingSettings
 
 SERVICE = "routing"
@@ -20,6 +22,10 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 def bootstrap(settings: RoutingSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or load_settings(RoutingSettings)
     runtime = ServiceRuntime(service=SERVICE, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
-    register_handlers(runtime)
-    app = runtime.http_app([build_router(runtime.db)], title="BKPSDM Routing")
+
+    def unit_of_work() -> PostgresRoutingUnitOfWork:
+        return PostgresRoutingUnitOfWork(runtime.db, SOURCE)
+
+    register_handlers(runtime, unit_of_work)
+    app = runtime.http_app([build_router(unit_of_work)], title="BKPSDM Routing")
     return runtime, app

@@ -1,14 +1,15 @@
-"""Submissions in intake's schema."""
+"""Submissions in intake's schema, and the unit of work that carries them."""
 
 from __future__ import annotations
 
 import uuid
 
 from bkpsdm.common.db import Connection, quote_schema
+from bkpsdm.common.uow import PostgresUnitOfWork
 from bkpsdm.intake.domain.submission import Submission, SubmissionStatus
 
 
-class SubmissionRepository:
+class PostgresSubmissionRepository:
     def __init__(self, conn: Connection, schema: str) -> None:
         self._conn = conn
         self._table = f"{quote_schema(schema)}.submissions"
@@ -57,3 +58,10 @@ class SubmissionRepository:
             submission.case_id,
             submission.acknowledged_at,
         )
+
+
+class PostgresIntakeUnitOfWork(PostgresUnitOfWork):
+    submissions: PostgresSubmissionRepository
+
+    def bind(self, conn: Connection, schema: str) -> None:
+        self.submissions = PostgresSubmissionRepository(conn, schema)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter
@@ -9,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from bkpsdm.common.http import ApiError
 from bkpsdm.common.logs import current_correlation_id, new_correlation_id
-from bkpsdm.common.runtime import Database
 from bkpsdm.intake import service
 from bkpsdm.intake.domain.errors import CATALOGUE, IntakeError
 from bkpsdm.intake.domain.submission import Submission
+from bkpsdm.intake.service import IntakeUnitOfWork
 
 
 class SubmissionRequest(BaseModel):
@@ -45,14 +46,14 @@ class SubmissionView(BaseModel):
         )
 
 
-def build_router(db: Database) -> APIRouter:
+def build_router(unit_of_work: Callable[[], IntakeUnitOfWork]) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.post("/submissions", status_code=201, response_model=SubmissionView)
     async def submit(request: SubmissionRequest) -> SubmissionView:
         try:
             submission = await service.receive_submission(
-                db,
+                unit_of_work(),
                 service_code=request.service_code,
                 perangkat_daerah=request.perangkat_daerah,
                 title=request.title,
@@ -65,7 +66,7 @@ def build_router(db: Database) -> APIRouter:
     @router.get("/submissions/{submission_id}", response_model=SubmissionView)
     async def status(submission_id: str) -> SubmissionView:
         try:
-            return SubmissionView.of(await service.get_submission(db, submission_id))
+            return SubmissionView.of(await service.get_submission(unit_of_work(), submission_id))
         except IntakeError as exc:
             raise ApiError(CATALOGUE[exc.code]) from exc
 

@@ -1,14 +1,15 @@
-"""Cases in routing's schema."""
+"""Cases in routing's schema, and the unit of work that carries them."""
 
 from __future__ import annotations
 
 import uuid
 
 from bkpsdm.common.db import Connection, quote_schema
+from bkpsdm.common.uow import PostgresUnitOfWork
 from bkpsdm.routing.domain.case import Case
 
 
-class CaseRepository:
+class PostgresCaseRepository:
     def __init__(self, conn: Connection, schema: str) -> None:
         self._conn = conn
         self._table = f"{quote_schema(schema)}.cases"
@@ -43,3 +44,10 @@ class CaseRepository:
             workflow_version=row["workflow_version"],
             opened_at=row["opened_at"],
         )
+
+
+class PostgresRoutingUnitOfWork(PostgresUnitOfWork):
+    cases: PostgresCaseRepository
+
+    def bind(self, conn: Connection, schema: str) -> None:
+        self.cases = PostgresCaseRepository(conn, schema)

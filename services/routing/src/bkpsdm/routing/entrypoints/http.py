@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from bkpsdm.common.http import ApiError, ErrorCode
-from bkpsdm.common.runtime import Database
 from bkpsdm.routing import service
+from bkpsdm.routing.service import RoutingUnitOfWork
 
 CASE_NOT_FOUND = ErrorCode("CASE_NOT_FOUND", "Berkas untuk pengajuan ini belum tercatat.", 404)
 
@@ -23,13 +24,13 @@ class CaseView(BaseModel):
     opened_at: datetime
 
 
-def build_router(db: Database) -> APIRouter:
+def build_router(unit_of_work: Callable[[], RoutingUnitOfWork]) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/cases/by-submission/{submission_id}", response_model=CaseView)
     async def case_by_submission(submission_id: str) -> CaseView:
         try:
-            case = await service.case_for_submission(db, submission_id)
+            case = await service.case_for_submission(unit_of_work(), submission_id)
         except service.CaseNotFound as exc:
             raise ApiError(CASE_NOT_FOUND) from exc
         return CaseView(**case.__dict__)

@@ -1,0 +1,123 @@
+"""Unit of work: one transaction that changes a service's state, records handled events
+(inbox) and adds the events it causes (outbox), so they commit or roll back together.
+
+Use cases depend on the protocols here; `PostgresUnitOfWork` is the real one and
+`bkpsdm.testing.memory` has in-memory ones for millisecond unit tests. A service subclasses
+`PostgresUnitOfWork` to add its repositories in `bind`.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from asyncpg.transaction import Transaction
+
+from bkpsdm.common.db import Connection, Database
+from bkpsdm.common.events import Event, EventMetadata
+from bkpsdm.common.inbox import first_delivery
+from bkpsdm.common.outbox import enqueue
+from bkpsdm.common.topics import TopicSpec
+
+
+class Outbox(Protocol):
+    async def add(
+        self, topic: TopicSpec, key: str, event: Event, *, aggregate_type: str, correlation_id: str | None
+    ) -> str:
+        """Add `event` (Kafka key `key`) to go out when the unit of work commits; its event id."""
+        ...
+
+
+class Inbox(Protocol):
+    async def first_delivery(self, consumer_group: str, meta: EventMetadata) -> bool:
+        """True the first time `consumer_group` handles this event id."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    # Read-only in the protocol, so implementations may hold narrower types.
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def inbox(self) -> Inbox: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+class PostgresOutbox:
+    def __init__(self, conn: Connection, schema: str, source: str) -> None:
+        self._conn, self._schema, self._source = conn, schema, source
+
+    async def add(
+        self, topic: TopicSpec, key: str, event: Event, *, aggregate_type: str, correlation_id: str | None
+    ) -> str:
+        return await enqueue(
+            self._conn,
+            self._schema,
+            topic,
+            key,
+            event,
+            source=self._source,
+            correlation_id=correlation_id,
+            aggregate_type=aggregate_type,
+        )
+
+
+class PostgresInbox:
+    def __init__(self, conn: Connection, schema: str) -> None:
+        self._conn, self._schema = conn, schema
+
+    async def first_delivery(self, consumer_group: str, meta: EventMetadata) -> bool:
+        return await first_delivery(self._conn, self._schema, consumer_group, meta)
+
+
+class PostgresUnitOfWork:
+    """A pooled connection and one transaction: committed when the block ends normally,
+    rolled back when it raises."""
+
+    outbox: Outbox
+    inbox: Inbox
+
+    def __init__(self, db: Database, source: str) -> None:
+        self._db = db
+        self._source = source
+        self._conn: PoolConnectionProxy[asyncpg.Record] | None = None
+        self._tx: Transaction | None = None
+
+    def bind(self, conn: Connection, schema: str) -> None:
+        """Subclasses attach their repositories to the transaction's connection here."""
+
+    async def __aenter__(self) -> Self:
+        conn = await self._db.pool.acquire()
+        try:
+            tx = conn.transaction()
+            await tx.start()
+        except BaseException:
+            await self._db.pool.release(conn)
+            raise
+        self._conn, self._tx = conn, tx
+        self.outbox = PostgresOutbox(conn, self._db.schema, self._source)
+        self.inbox = PostgresInbox(conn, self._db.schema)
+        self.bind(conn, self._db.schema)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._conn is not None
+        assert self._tx is not None
+        try:
+            if exc_type is None:
+                await self._tx.commit()
+            else:
+                await self._tx.rollback()
+        finally:
+            await self._db.pool.release(self._conn)
+            self._conn = self._tx = None

@@ -1,0 +1,30 @@
+"""In-memory adapters for intake's use cases."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bkpsdm.intake.domain.submission import Submission
+from bkpsdm.testing.memory import InMemoryUnitOfWork
+
+
+class InMemorySubmissionRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[Submission, str]] = {}
+
+    async def add(self, submission: Submission, correlation_id: str) -> None:
+        self.rows[submission.submission_id] = (submission, correlation_id)
+
+    async def get(self, submission_id: str, *, for_update: bool = False) -> Submission | None:
+        row = self.rows.get(submission_id)
+        return row[0] if row else None
+
+    async def save_status(self, submission: Submission) -> None:
+        _, correlation_id = self.rows[submission.submission_id]
+        self.rows[submission.submission_id] = (dataclasses.replace(submission), correlation_id)
+
+
+class InMemoryIntakeUnitOfWork(InMemoryUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__()
+        self.submissions = InMemorySubmissionRepository()

@@ -1,0 +1,99 @@
+"""Intake's use cases with in-memory adapters: state, events and de-duplication together."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bkpsdm.common.contracts import SUBMISSIONS, SubmissionAcknowledged, SubmissionReceived
+from bkpsdm.common.events import EventMetadata
+from bkpsdm.intake import service
+from bkpsdm.intake.domain.errors import IntakeError
+from bkpsdm.intake.domain.submission import SubmissionStatus
+
+from .fakes import InMemoryIntakeUnitOfWork
+
+GROUP = "intake.case-status"
+
+
+async def submit(uow: InMemoryIntakeUnitOfWork) -> str:
+    submission = await service.receive_submission(
+        uow,
+        service_code="E-LAPKIN",
+        perangkat_daerah="Dinas Pendidikan",
+        title="Rekap",
+        correlation_id="cid-1",
+    )
+    return submission.submission_id
+
+
+def acknowledgement(
+    submission_id: str, case_id: str = "case-1"
+) -> tuple[SubmissionAcknowledged, EventMetadata]:
+    event = SubmissionAcknowledged(
+        submission_id=submission_id, case_id=case_id, acknowledged_at=datetime.now(UTC)
+    )
+    return event, EventMetadata(type=event.event_type, source="/bkpsdm/routing", correlation_id="cid-1")
+
+
+async def test_a_received_submission_is_stored_with_its_event_in_one_commit() -> None:
+    uow = InMemoryIntakeUnitOfWork()
+    submission_id = await submit(uow)
+    assert uow.commits == 1
+    assert uow.submissions.rows[submission_id][1] == "cid-1"
+    [entry] = uow.outbox.entries
+    assert entry.topic == SUBMISSIONS.name
+    assert entry.key == submission_id, "keyed by submission: its events stay in order"
+    assert isinstance(entry.event, SubmissionReceived)
+    assert entry.meta.correlation_id == "cid-1"
+
+
+async def test_a_refused_submission_stores_nothing_and_sends_nothing() -> None:
+    uow = InMemoryIntakeUnitOfWork()
+    with pytest.raises(IntakeError):
+        await service.receive_submission(
+            uow, service_code="TIDAK-ADA", perangkat_daerah="Dinas", title="x", correlation_id="c"
+        )
+    assert uow.submissions.rows == {}
+    assert uow.outbox.entries == []
+
+
+async def test_an_acknowledgement_marks_the_submission_registered_once() -> None:
+    uow = InMemoryIntakeUnitOfWork()
+    submission_id = await submit(uow)
+    event, meta = acknowledgement(submission_id)
+    await service.record_acknowledgement(uow, event, meta, GROUP)
+    other, _ = acknowledgement(submission_id, case_id="case-2")
+    await service.record_acknowledgement(uow, other, meta, GROUP)  # same event id: a redelivery
+    submission = await service.get_submission(uow, submission_id)
+    assert submission.status is SubmissionStatus.ACKNOWLEDGED
+    assert submission.case_id == "case-1"
+
+
+async def test_an_acknowledgement_for_an_unknown_submission_changes_nothing_but_is_recorded() -> None:
+    uow = InMemoryIntakeUnitOfWork()
+    event, meta = acknowledgement("00000000-0000-0000-0000-000000000000")
+    await service.record_acknowledgement(uow, event, meta, GROUP)
+    assert uow.submissions.rows == {}
+    assert (GROUP, meta.id) in uow.inbox.handled
+
+
+async def test_a_failure_inside_the_unit_of_work_rolls_back_the_inbox_record() -> None:
+    uow = InMemoryIntakeUnitOfWork()
+    submission_id = await submit(uow)
+    event, meta = acknowledgement(submission_id)
+
+    async def broken_save(_: object) -> None:
+        raise ConnectionError("database went away")
+
+    uow.submissions.save_status = broken_save  # type: ignore[method-assign,assignment]
+    with pytest.raises(ConnectionError):
+        await service.record_acknowledgement(uow, event, meta, GROUP)
+    assert (GROUP, meta.id) not in uow.inbox.handled, "the redelivery will be handled"
+
+
+async def test_an_unknown_submission_id_is_not_found() -> None:
+    with pytest.raises(IntakeError) as info:
+        await service.get_submission(InMemoryIntakeUnitOfWork(), "nope")
+    assert info.value.code == "SUBMISSION_NOT_FOUND"
