@@ -8,32 +8,16 @@ import pytest
 from bkpsdm.ipasn_uploader.bootstrap import bootstrap
 from bkpsdm.ipasn_uploader.settings import IpasnUploaderSettings
 from bkpsdm.testing.infra import Infra
-from bkpsdm.testing.services import running_service, settings_for_test
+from bkpsdm.testing.services import assert_service_runs, settings_for_test
 
 
 def test_settings_default_to_its_own_port_and_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BKPSDM_IPASN_UPLOADER_HTTP_PORT", "9004")
+    monkeypatch.delenv("BKPSDM_IPASN_UPLOADER_HTTP_PORT", raising=False)
     settings = IpasnUploaderSettings()
-    assert settings.http_port == 9004
+    assert settings.http_port == 8004
     assert settings.db_schema == "ipasn_uploader"
 
 
 @pytest.mark.integration
 async def test_it_runs_migrated_and_ready(infra: Infra, pool: asyncpg.Pool, schema: str) -> None:
-    async with running_service(bootstrap, settings_for_test(IpasnUploaderSettings, infra, schema)) as (
-        _,
-        client,
-    ):
-        ready = await client.get("/health/ready")
-        assert ready.json() == {"status": "ok", "checks": {"database": True, "kafka": True}}
-        missing = await client.get("/api/v1/belum-ada")
-        assert missing.status_code == 404
-        assert missing.json()["code"] == "NOT_FOUND"
-    async with pool.acquire() as conn:
-        tables = {
-            r["table_name"]
-            for r in await conn.fetch(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema
-            )
-        }
-    assert {"outbox", "inbox", "schema_migrations"} <= tables
+    await assert_service_runs(bootstrap, settings_for_test(IpasnUploaderSettings, infra, schema), pool)

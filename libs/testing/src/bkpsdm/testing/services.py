@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 
@@ -36,3 +37,23 @@ async def running_service(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service.test") as client:
             yield runtime, client
+
+
+async def assert_service_runs(
+    bootstrap: Callable[[SettingsT], tuple[ServiceRuntime, FastAPI]],
+    settings: SettingsT,
+    pool: asyncpg.Pool,
+) -> None:
+    """The service starts on the real broker and database, migrates its own schema (outbox
+    and inbox included), reports ready, and answers unknown routes in Indonesian."""
+    async with running_service(bootstrap, settings) as (_, client):
+        ready = await client.get("/health/ready")
+        assert ready.json() == {"status": "ok", "checks": {"database": True, "kafka": True}}
+        missing = await client.get("/api/v1/belum-ada")
+        assert missing.status_code == 404
+        assert missing.json()["code"] == "NOT_FOUND"
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", settings.db_schema
+        )
+    assert {"outbox", "inbox", "schema_migrations"} <= {r["table_name"] for r in rows}
