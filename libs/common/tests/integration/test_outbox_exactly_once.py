@@ -3,6 +3,7 @@ the relay is killed mid-batch and when the consumer dies before committing its o
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 
@@ -148,3 +149,27 @@ async def test_sent_rows_are_pruned_after_their_retention_and_pending_ones_never
         assert await pending_outbox(pool, probe_schema) == 10
     finally:
         await relay.stop()
+
+
+async def test_two_relays_at_once_publish_each_event_once_and_in_order_per_key(
+    infra: Infra, pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec, worker: WorkerFactory
+) -> None:
+    relays = [
+        worker("relay", "--schema", probe_schema, "--batch-size", "100", name=name) for name in ("a", "b")
+    ]
+    await asyncio.sleep(2)  # both up before the stream starts
+    await enqueue_probes(pool, probe_schema, probe_topic, range(EVENTS), keys=40, per_tx=50)
+
+    async def drained() -> bool:
+        return await pending_outbox(pool, probe_schema) == 0
+
+    await eventually(drained, 90, "both relays to drain the outbox")
+    records = await read_topic(infra.kafka_bootstrap_servers, probe_topic.name)
+    seqs_by_key: dict[bytes, list[int]] = defaultdict(list)
+    for record in records:
+        seqs_by_key[record.key].append(json.loads(record.value)["seq"])
+    assert len(records) == EVENTS, "no event published twice"
+    assert all(seqs == sorted(seqs) for seqs in seqs_by_key.values()), "per-key order kept"
+    for relay in relays:
+        batches = [line for line in relay.json_lines() if line.get("event") == "relay.batch_published"]
+        assert batches, "both relays took part"

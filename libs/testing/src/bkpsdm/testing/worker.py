@@ -87,6 +87,16 @@ class CrashingProducer:
         await self._inner.stop()
 
 
+class LoggingRelay(OutboxRelay):
+    """Says what each batch published, so a test can see which relay did the work."""
+
+    async def publish_pending(self, share: int = 0) -> int:
+        published = await super().publish_pending(share)
+        if published:
+            log.info("relay.batch_published", rows=published, share=share)
+        return published
+
+
 async def relay(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
     pool = await create_pool(dsn, 1, 4)
     make = idempotent_producer_factory(bootstrap, "probe-relay")
@@ -95,7 +105,7 @@ async def relay(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
         producer = await make()
         return CrashingProducer(producer, args.crash_after_sends) if args.crash_after_sends else producer
 
-    relay = OutboxRelay(pool, args.schema, factory, batch_size=args.batch_size, poll_interval_s=0.5, dsn=dsn)
+    relay = LoggingRelay(pool, args.schema, factory, batch_size=args.batch_size, poll_interval_s=0.5, dsn=dsn)
     await relay.start()
     log.info("worker.ready")
     try:
