@@ -173,3 +173,24 @@ async def test_two_relays_at_once_publish_each_event_once_and_in_order_per_key(
     for relay in relays:
         batches = [line for line in relay.json_lines() if line.get("event") == "relay.batch_published"]
         assert batches, "both relays took part"
+
+
+async def test_an_event_too_large_for_kafka_is_refused_when_written_not_when_published(
+    pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec
+) -> None:
+    from bkpsdm.common.outbox import MAX_EVENT_BYTES, EventTooLarge, enqueue
+
+    async with pool.acquire() as conn:
+        with pytest.raises(EventTooLarge, match="limit"):
+            async with conn.transaction():
+                await enqueue(
+                    conn,
+                    probe_schema,
+                    probe_topic,
+                    "k",
+                    ProbeEvent(seq=1, padding="x" * MAX_EVENT_BYTES),
+                    source="/tests",
+                    correlation_id=None,
+                    aggregate_type="probe",
+                )
+    assert await pending_outbox(pool, probe_schema) == 0

@@ -120,3 +120,17 @@ async def test_metrics_are_in_prometheus_text_format(client: httpx.AsyncClient) 
     response = await client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
     assert "example_total 1.0" in response.text
+
+
+async def test_each_request_is_logged_by_route_template_with_status_and_correlation(
+    client: httpx.AsyncClient,
+) -> None:
+    from structlog.testing import capture_logs
+
+    with capture_logs() as logs:
+        await client.post("/nip", json={"nip": "198001012005011001"}, headers={"X-Correlation-ID": "cid-log"})
+    [line] = [entry for entry in logs if entry["event"] == "http.request"]
+    assert line["route"] == "/nip"
+    assert line["status"] == 200
+    assert line["method"] == "POST"
+    assert "198001012005011001" not in str(logs), "request bodies are not logged"

@@ -7,6 +7,7 @@ with a 4xx status. Bad input never becomes a 500. Each request binds a correlati
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,47 +115,70 @@ class CorrelationAndLimitsMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length", "")
         with correlation_scope(headers.get(CORRELATION_HTTP_HEADER.lower())) as cid:
-            if declared.isdigit() and int(declared) > self.max_body_bytes:
-                await error_response(
-                    COMMON_ERRORS["PAYLOAD_TOO_LARGE"], headers={CORRELATION_HTTP_HEADER: cid}
-                )(scope, receive, send)
-                return
-            received = 0
-            too_large = False
-            response_started = False
+            started = time.perf_counter()
+            status = 0
 
-            async def limited_receive() -> Message:
-                # Past the limit the app is told the client left; its answer is replaced by 413.
-                nonlocal received, too_large
-                if too_large:
-                    return {"type": "http.disconnect"}
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
-                        too_large = True
-                        return {"type": "http.disconnect"}
-                return message
-
-            async def send_with_cid(message: Message) -> None:
-                nonlocal response_started
-                if too_large and not response_started:
-                    return
+            async def send_observed(message: Message) -> None:
+                nonlocal status
                 if message["type"] == "http.response.start":
-                    response_started = True
-                    message["headers"] = [*message.get("headers", []), (b"x-correlation-id", cid.encode())]
+                    status = message["status"]
                 await send(message)
 
             try:
-                await self.app(scope, limited_receive, send_with_cid)
-            except Exception:
-                if not too_large:
-                    raise
+                await self._limited(scope, receive, send_observed, headers.get("content-length", ""), cid)
+            finally:
+                # The route's template, not the raw path: ids (a NIP one day) stay out of logs.
+                route = getattr(scope.get("route"), "path", None) or "(unmatched)"
+                quiet = route.startswith(("/health", "/metrics"))
+                (log.debug if quiet else log.info)(
+                    "http.request",
+                    method=scope["method"],
+                    route=route,
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, declared: str, cid: str) -> None:
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await error_response(COMMON_ERRORS["PAYLOAD_TOO_LARGE"], headers={CORRELATION_HTTP_HEADER: cid})(
+                scope, receive, send
+            )
+            return
+        received = 0
+        too_large = False
+        response_started = False
+
+        async def limited_receive() -> Message:
+            # Past the limit the app is told the client left; its answer is replaced by 413.
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    too_large = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def send_with_cid(message: Message) -> None:
+            nonlocal response_started
             if too_large and not response_started:
-                too_large = False  # let our own answer through
-                await error_response(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])(scope, receive, send_with_cid)
+                return
+            if message["type"] == "http.response.start":
+                response_started = True
+                message["headers"] = [*message.get("headers", []), (b"x-correlation-id", cid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_cid)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not response_started:
+            too_large = False  # let our own answer through
+            await error_response(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])(scope, receive, send_with_cid)
 
 
 ReadinessCheck = Callable[[], Awaitable[bool]]

@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 
 from bkpsdm.common.db import Connection, quote_schema
+from bkpsdm.common.errors import PermanentError
 from bkpsdm.common.events import Event, metadata_for
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.topics import TopicSpec
@@ -33,6 +34,16 @@ log = get_logger(__name__)
 PUBLISHED = Counter("bkpsdm_outbox_published_total", "Outbox rows published to Kafka", ["schema"])
 RELAY_ERRORS = Counter("bkpsdm_outbox_relay_errors_total", "Relay batches that failed", ["schema"])
 LAST_BATCH = Gauge("bkpsdm_outbox_last_batch_rows", "Rows the relay claimed in its last batch", ["schema"])
+
+
+# Kafka's default message.max.bytes is 1 MiB. A larger event would fail at every publish
+# attempt and hold up its key share forever, so it is refused when written: big content
+# travels by reference (the owning service serves it over HTTP) or in chunks.
+MAX_EVENT_BYTES = 900_000
+
+
+class EventTooLarge(PermanentError):
+    """Retrying cannot shrink it: permanent."""
 
 
 async def enqueue(
@@ -48,6 +59,11 @@ async def enqueue(
 ) -> str:
     """Add `event` to the outbox inside the caller's transaction; return its event id."""
     meta = metadata_for(event, source=source, correlation_id=correlation_id)
+    payload = event.model_dump_json()
+    headers = json.dumps(meta.to_headers())
+    size = len(payload.encode()) + len(headers.encode()) + len(key.encode())
+    if size > MAX_EVENT_BYTES:
+        raise EventTooLarge(f"{meta.type} is {size} bytes; the limit is {MAX_EVENT_BYTES}")
     await conn.execute(
         f"INSERT INTO {quote_schema(schema)}.outbox"
         " (id, aggregatetype, aggregateid, type, topic, payload, headers)"
@@ -57,8 +73,8 @@ async def enqueue(
         key,
         meta.type,
         topic.name,
-        event.model_dump_json(),
-        json.dumps(meta.to_headers()),
+        payload,
+        headers,
     )
     return meta.id
 
@@ -144,7 +160,6 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        self.healthy = False
 
     async def start(self) -> None:
         self._stopping = False
@@ -213,7 +228,6 @@ class OutboxRelay:
                 await self._ensure_listener()
                 self._wakeup.clear()
                 published = await self.publish_pending(share)
-                self.healthy = True
                 failures = 0
                 if published >= self._batch_size:
                     continue
@@ -226,7 +240,6 @@ class OutboxRelay:
                 # Rows stay pending (the transaction rolled back); a fresh producer avoids a
                 # stuck idempotence sequence after a broker failure.
                 failures += 1
-                self.healthy = False
                 RELAY_ERRORS.labels(self._schema).inc()
                 log.warning("outbox.relay_failed", schema=self._schema, error=repr(exc), failures=failures)
                 await self._close_producer(self._producer)
