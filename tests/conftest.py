@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -9,18 +9,7 @@ import pytest
 
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.processes import ServiceProcess
-
-ServiceFactory = Callable[[str], ServiceProcess]
-
-# module, env prefix
-SERVICES: dict[str, tuple[str, str]] = {
-    "intake": ("bkpsdm.intake", "BKPSDM_INTAKE_"),
-    "routing": ("bkpsdm.routing", "BKPSDM_ROUTING_"),
-    "lapkin-uploader": ("bkpsdm.lapkin_uploader", "BKPSDM_LAPKIN_UPLOADER_"),
-    "ipasn-uploader": ("bkpsdm.ipasn_uploader", "BKPSDM_IPASN_UPLOADER_"),
-    "attendance-gateway": ("bkpsdm.attendance_gateway", "BKPSDM_ATTENDANCE_GATEWAY_"),
-    "complaints": ("bkpsdm.complaints", "BKPSDM_COMPLAINTS_"),
-}
+from bkpsdm.testing.services import SERVICES, ServiceFactory
 
 
 @pytest.fixture

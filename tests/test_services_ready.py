@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from .conftest import SERVICES, ServiceFactory
+from bkpsdm.testing.services import SERVICES, ServiceFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

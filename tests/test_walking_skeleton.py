@@ -10,9 +10,8 @@ import asyncpg
 import httpx
 import pytest
 
+from bkpsdm.testing.services import ServiceFactory
 from bkpsdm.testing.waiting import eventually
-
-from .conftest import ServiceFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -12,7 +12,7 @@ from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.kafka import create_test_topic, unique_name
 from bkpsdm.testing.probe import prepare_probe_schema
-from bkpsdm.testing.processes import ManagedProcess
+from bkpsdm.testing.processes import ManagedProcess, WorkerFactory
 
 pytestmark = pytest.mark.integration
 
@@ -28,9 +28,6 @@ async def probe_topic(infra: Infra) -> AsyncIterator[TopicSpec]:
     spec = TopicSpec(name=unique_name("test.probe"), key="seq", owner="tests", description="probe")
     yield await create_test_topic(infra.kafka_bootstrap_servers, spec)
     await delete_topics(infra.kafka_bootstrap_servers, [spec.name, spec.dlq])
-
-
-WorkerFactory = Callable[..., ManagedProcess]
 
 
 @pytest.fixture

@@ -13,12 +13,9 @@ import pytest
 
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.kafka import create_test_topic, unique_name
-from bkpsdm.testing.probe import effect_counts
-from bkpsdm.testing.processes import KafkaBrokerProcess
+from bkpsdm.testing.probe import effect_counts, enqueue_probes, pending_outbox
+from bkpsdm.testing.processes import KafkaBrokerProcess, WorkerFactory
 from bkpsdm.testing.waiting import eventually
-
-from .conftest import WorkerFactory
-from .helpers import enqueue_probes, pending_outbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -16,11 +16,9 @@ from bkpsdm.common.events import EventMetadata
 from bkpsdm.common.kafka_admin import read_topic
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
-from bkpsdm.testing.probe import ProbeEvent, effect_counts
+from bkpsdm.testing.probe import ProbeEvent, effect_counts, enqueue_probes, pending_outbox
+from bkpsdm.testing.processes import WorkerFactory
 from bkpsdm.testing.waiting import eventually
-
-from .conftest import WorkerFactory
-from .helpers import enqueue_probes, pending_outbox
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -9,10 +9,9 @@ import pytest
 from bkpsdm.common.contracts import SUBMISSIONS, SubmissionAcknowledged, SubmissionReceived
 from bkpsdm.common.events import EventMetadata
 from bkpsdm.intake import service
+from bkpsdm.intake.adapters.memory import InMemoryIntakeUnitOfWork
 from bkpsdm.intake.domain.errors import IntakeError
 from bkpsdm.intake.domain.submission import SubmissionStatus
-
-from .fakes import InMemoryIntakeUnitOfWork
 
 GROUP = "intake.case-status"
 

@@ -9,8 +9,7 @@ import pytest
 from bkpsdm.common.contracts import CASES, SubmissionAcknowledged, SubmissionReceived
 from bkpsdm.common.events import EventMetadata
 from bkpsdm.routing import service
-
-from .fakes import InMemoryRoutingUnitOfWork
+from bkpsdm.routing.adapters.memory import InMemoryRoutingUnitOfWork
 
 GROUP = "routing.case-opening"
 

@@ -160,6 +160,7 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self.rounds_completed = 0  # claim rounds that went through, empty ones included
 
     async def start(self) -> None:
         self._stopping = False
@@ -228,6 +229,7 @@ class OutboxRelay:
                 await self._ensure_listener()
                 self._wakeup.clear()
                 published = await self.publish_pending(share)
+                self.rounds_completed += 1
                 failures = 0
                 if published >= self._batch_size:
                     continue

@@ -2,7 +2,7 @@
 (inbox) and adds the events it causes (outbox), so they commit or roll back together.
 
 Use cases depend on the protocols here; `PostgresUnitOfWork` is the real one and
-`bkpsdm.testing.memory` has in-memory ones for millisecond unit tests. A service subclasses
+`bkpsdm.common.memory` has in-memory ones for millisecond unit tests. A service subclasses
 `PostgresUnitOfWork` to add its repositories in `bind`.
 """
 

@@ -20,6 +20,8 @@ from bkpsdm.common.db import (
 )
 from bkpsdm.common.events import Event, EventMetadata
 from bkpsdm.common.inbox import first_delivery
+from bkpsdm.common.outbox import enqueue
+from bkpsdm.common.topics import TopicSpec
 
 PROBE_MIGRATION = Migration(
     "probe:0001_effects",
@@ -63,3 +65,30 @@ async def effect_counts(conn: Connection, schema: str) -> tuple[int, int, int]:
     )
     assert row is not None
     return int(row["n"]), int(row["total"]), int(row["doubled"])
+
+
+async def enqueue_probes(
+    pool: asyncpg.Pool, schema: str, topic: TopicSpec, seqs: range, *, keys: int = 20, per_tx: int = 100
+) -> None:
+    """Write probe events through the outbox, `per_tx` per transaction, keys cycling."""
+    seq_list = list(seqs)
+    for start in range(0, len(seq_list), per_tx):
+        async with pool.acquire() as conn, conn.transaction():
+            for seq in seq_list[start : start + per_tx]:
+                await enqueue(
+                    conn,
+                    schema,
+                    topic,
+                    f"key-{seq % keys}",
+                    ProbeEvent(seq=seq),
+                    source="/tests",
+                    correlation_id=f"cid-{seq}",
+                    aggregate_type="probe",
+                )
+
+
+async def pending_outbox(pool: asyncpg.Pool, schema: str) -> int:
+    async with pool.acquire() as conn:
+        return int(
+            await conn.fetchval(f"SELECT count(*) FROM {quote_schema(schema)}.outbox WHERE sent_at IS NULL")
+        )

@@ -12,12 +12,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
 import httpx
 
 from bkpsdm.testing.infra import repo_root
+
+# Starts `python -m bkpsdm.testing.worker ARGS...` (see the worker fixture).
+WorkerFactory = Callable[..., "ManagedProcess"]
 
 
 def free_port() -> int:

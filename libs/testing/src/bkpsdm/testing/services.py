@@ -13,8 +13,21 @@ from fastapi import FastAPI
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.settings import ServiceSettings
 from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.processes import ServiceProcess
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+# Every service as a process: name -> (module, settings prefix).
+SERVICES: dict[str, tuple[str, str]] = {
+    "intake": ("bkpsdm.intake", "BKPSDM_INTAKE_"),
+    "routing": ("bkpsdm.routing", "BKPSDM_ROUTING_"),
+    "lapkin-uploader": ("bkpsdm.lapkin_uploader", "BKPSDM_LAPKIN_UPLOADER_"),
+    "ipasn-uploader": ("bkpsdm.ipasn_uploader", "BKPSDM_IPASN_UPLOADER_"),
+    "attendance-gateway": ("bkpsdm.attendance_gateway", "BKPSDM_ATTENDANCE_GATEWAY_"),
+    "complaints": ("bkpsdm.complaints", "BKPSDM_COMPLAINTS_"),
+}
+# Starts one of SERVICES by name as a process (see tests/conftest.py).
+ServiceFactory = Callable[[str], ServiceProcess]
 
 
 def settings_for_test(settings_cls: type[SettingsT], infra: Infra, schema: str, **extra: Any) -> SettingsT:

@@ -1,4 +1,4 @@
-"""In-memory outbox, inbox and unit of work, for unit tests of use cases (milliseconds).
+"""In-memory outbox, inbox and unit of work: use cases run on them in unit tests (milliseconds).
 
 Rollback is modelled: what a failed unit of work added is discarded, as PostgreSQL would.
 """

@@ -1,9 +1,9 @@
-"""In-memory adapters for routing's use cases."""
+"""In-memory adapters for routing's use cases: unit tests run the real use cases on them."""
 
 from __future__ import annotations
 
+from bkpsdm.common.memory import InMemoryUnitOfWork
 from bkpsdm.routing.domain.case import Case
-from bkpsdm.testing.memory import InMemoryUnitOfWork
 
 
 class InMemoryCaseRepository:

@@ -1,11 +1,11 @@
-"""In-memory adapters for intake's use cases."""
+"""In-memory adapters for intake's use cases: unit tests run the real use cases on them."""
 
 from __future__ import annotations
 
 import dataclasses
 
+from bkpsdm.common.memory import InMemoryUnitOfWork
 from bkpsdm.intake.domain.submission import Submission
-from bkpsdm.testing.memory import InMemoryUnitOfWork
 
 
 class InMemorySubmissionRepository:
