@@ -31,9 +31,12 @@ def private_broker(tmp_path: Path) -> Iterator[KafkaBrokerProcess]:
     broker.reset()
 
 
+@pytest.mark.parametrize("how", ["stop", "kill"])
 async def test_broker_restart_mid_stream_loses_nothing(
-    pool: asyncpg.Pool, probe_schema: str, private_broker: KafkaBrokerProcess, worker: WorkerFactory
+    pool: asyncpg.Pool, probe_schema: str, private_broker: KafkaBrokerProcess, worker: WorkerFactory, how: str
 ) -> None:
+    """`stop` is an operator's restart (SIGTERM, controlled shutdown); `kill` is a crash
+    (SIGKILL); either way the broker comes back and every event takes effect once."""
     topic = await create_test_topic(
         private_broker.bootstrap,
         TopicSpec(name=unique_name("test.restart"), key="seq", owner="tests", description="restart"),
@@ -76,7 +79,8 @@ async def test_broker_restart_mid_stream_loses_nothing(
         return await applied_count() >= EVENTS // 5
 
     await eventually(stream_under_way, 90, "the stream to be flowing before the restart")
-    await asyncio.to_thread(private_broker.stop)  # the broker goes away mid-stream ...
+    # The broker goes away mid-stream ...
+    await asyncio.to_thread(private_broker.stop if how == "stop" else private_broker.kill)
     await asyncio.sleep(3)
     await asyncio.to_thread(private_broker.start)  # ... and comes back
     await writer

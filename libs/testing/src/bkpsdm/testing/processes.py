@@ -144,5 +144,15 @@ class KafkaBrokerProcess:
     def stop(self) -> None:
         self._run("stop")
 
+    def kill(self) -> None:
+        """SIGKILL the broker process: no controlled shutdown, as in a crash."""
+        pid = int((self.state_dir / "kafka.pid").read_text().strip())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                break  # a zombie: dead, waiting for its parent to reap it
+            time.sleep(0.1)
+
     def reset(self) -> None:
         self._run("reset")
