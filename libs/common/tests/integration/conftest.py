@@ -34,8 +34,13 @@ async def probe_topic(infra: Infra) -> AsyncIterator[TopicSpec]:
 def worker(infra: Infra, log_dir: Path) -> Iterator[WorkerFactory]:
     started: list[ManagedProcess] = []
 
-    def make(*args: str, bootstrap: str | None = None, name: str = "worker") -> ManagedProcess:
-        env = {**infra.env(), "KAFKA_BOOTSTRAP_SERVERS": bootstrap or infra.kafka_bootstrap_servers}
+    def make(
+        *args: str, bootstrap: str | None = None, database_url: str | None = None, name: str = "worker"
+    ) -> ManagedProcess:
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap or infra.kafka_bootstrap_servers,
+            "DATABASE_URL": database_url or infra.database_url,
+        }
         proc = ManagedProcess(
             [sys.executable, "-m", "bkpsdm.testing.worker", *args],
             env,

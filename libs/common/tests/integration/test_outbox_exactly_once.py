@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from bkpsdm.common.db import quote_schema
 from bkpsdm.common.events import EventMetadata
 from bkpsdm.common.kafka_admin import read_topic
+from bkpsdm.common.outbox import enqueue
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.probe import ProbeEvent, effect_counts, enqueue_probes, pending_outbox
@@ -133,7 +134,6 @@ async def test_sent_rows_are_pruned_after_their_retention_and_pending_ones_never
         pool,
         probe_schema,
         idempotent_producer_factory(infra.kafka_bootstrap_servers, "prune-test"),
-        retention=timedelta(hours=1),
     )
     try:
         assert await relay.drain() == 30
@@ -143,7 +143,7 @@ async def test_sent_rows_are_pruned_after_their_retention_and_pending_ones_never
                 f"UPDATE {quote_schema(probe_schema)}.outbox SET sent_at = now() - interval '2 hours'"
                 " WHERE sent_at IS NOT NULL AND (payload->>'seq')::int < 20"
             )
-        assert await relay.prune() == 20
+        assert await relay.prune(timedelta(hours=1)) == 20
         assert await pending_outbox(pool, probe_schema) == 10
     finally:
         await relay.stop()
@@ -192,3 +192,71 @@ async def test_an_event_too_large_for_kafka_is_refused_when_written_not_when_pub
                     aggregate_type="probe",
                 )
     assert await pending_outbox(pool, probe_schema) == 0
+
+
+async def test_a_row_kafka_keeps_refusing_is_parked_and_holds_back_only_its_own_key(
+    infra: Infra, pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec
+) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    from bkpsdm.common.kafka_admin import delete_topics
+    from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+
+    # A topic that accepts records of at most 1,000 bytes: a 5 KB event is refused every time.
+    small = TopicSpec(name=f"{probe_topic.name}-small", key="seq", owner="tests", description="small")
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(small.name, 1, 1, topic_configs={"max.message.bytes": "1000"})])
+    finally:
+        await admin.close()
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            for seq, (topic, key, padding) in enumerate(
+                [
+                    (small, "big", "x" * 5000),  # refused
+                    (probe_topic, "other", ""),  # flows
+                    (small, "big", ""),  # same key as the refused one: must wait behind it
+                    (probe_topic, "other", ""),
+                ]
+            ):
+                await enqueue(
+                    conn,
+                    probe_schema,
+                    topic,
+                    key,
+                    ProbeEvent(seq=seq, padding=padding),
+                    source="/tests",
+                    correlation_id=None,
+                    aggregate_type="probe",
+                )
+        relay = OutboxRelay(
+            pool,
+            probe_schema,
+            idempotent_producer_factory(infra.kafka_bootstrap_servers, "park-test"),
+            claimers=1,
+            park_after=2,
+        )
+        try:
+            assert await relay.publish_pending() == 2, "the other key went through"
+            assert await relay.publish_pending() == 0, "second refusal: parked now"
+            assert await relay.publish_pending() == 0, "nothing else may pass the parked row"
+            oldest_pending_s, parked = await relay.observe()
+            assert parked == 1
+            assert oldest_pending_s < 60
+        finally:
+            await relay.stop()
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT (payload->>'seq')::int AS seq, sent_at IS NOT NULL AS sent, attempts,"
+                f" parked_at IS NOT NULL AS parked, last_error FROM {quote_schema(probe_schema)}.outbox ORDER BY seq"
+            )
+        assert [(r["seq"], r["sent"], r["attempts"], r["parked"]) for r in rows] == [
+            (0, False, 2, True),
+            (1, True, 0, False),
+            (2, False, 1, False),  # refused with it once, then held back: never sent out of order
+            (3, True, 0, False),
+        ]
+        assert "TooLarge" in rows[0]["last_error"] or "too large" in rows[0]["last_error"].lower()
+    finally:
+        await delete_topics(infra.kafka_bootstrap_servers, [small.name])

@@ -33,8 +33,11 @@ def validation_error() -> ValidationError:
         (asyncpg.exceptions.UniqueViolationError("dup"), FailureKind.PERMANENT),
         (RetryableError("later"), FailureKind.RETRYABLE),
         (TimeoutError(), FailureKind.RETRYABLE),
-        (ConnectionRefusedError(), FailureKind.RETRYABLE),
-        (KafkaConnectionError(), FailureKind.RETRYABLE),
+        (ConnectionRefusedError(), FailureKind.UNAVAILABLE),
+        (KafkaConnectionError(), FailureKind.UNAVAILABLE),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("gone"), FailureKind.UNAVAILABLE),
+        (asyncpg.exceptions.CannotConnectNowError("starting up"), FailureKind.UNAVAILABLE),
+        (asyncpg.exceptions.TooManyConnectionsError("full"), FailureKind.UNAVAILABLE),
         (asyncpg.exceptions.DeadlockDetectedError("dl"), FailureKind.RETRYABLE),
         (RuntimeError("a bug"), FailureKind.RETRYABLE),  # bounded retries, then dead-lettered
     ],
@@ -47,6 +50,11 @@ def test_described_validation_errors_do_not_quote_the_input() -> None:
     text = describe(validation_error())
     assert "19800101" not in text
     assert text.startswith("nip: ")
+
+
+def test_described_database_errors_do_not_quote_the_value() -> None:
+    error = asyncpg.exceptions.InvalidTextRepresentationError('invalid input syntax for type uuid: "1980"')
+    assert describe(error) == "InvalidTextRepresentationError (SQLSTATE 22P02)"
 
 
 def test_described_errors_are_never_empty() -> None:

@@ -123,6 +123,7 @@ def subscribe_events(
         group_id=group,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",  # a new group must not miss what was published before it joined
+        no_reply=True,  # never publish to a topic a record's `reply_to` header names
     )
     async def on_event(msg: KafkaMessage) -> None:
         if INVALID_HEADERS_MARK in msg.headers:

@@ -2,7 +2,9 @@
 
 The middleware wraps every handler call (JSON decoding and schema validation included):
 - a permanent error goes to `<topic>.dlq` at once;
-- a retryable one is tried again up to `max_attempts` with exponential backoff and
+- the service's own database or broker being unavailable is waited out: the same message
+  is tried again, with capped backoff, until it goes through;
+- any other failure is tried again up to `max_attempts` with exponential backoff and
   jitter (the partition waits, keeping per-key order), then goes to `<topic>.dlq`.
 The dead letter keeps the original key, value and headers, and adds `dlq_*` headers with
 the error and where the message came from. Only after the dead letter is acknowledged by
@@ -36,6 +38,11 @@ DEAD_LETTERED = Counter(
     "bkpsdm_dead_lettered_total", "Messages sent to a dead-letter topic", ["topic", "kind"]
 )
 RETRIED = Counter("bkpsdm_handler_retries_total", "Handler attempts that were retried", ["topic"])
+UNAVAILABLE_WAITS = Counter(
+    "bkpsdm_handler_unavailable_waits_total",
+    "Handler attempts that waited for the database or broker",
+    ["topic"],
+)
 
 DLQ_HEADERS = (
     "dlq_error",
@@ -89,6 +96,22 @@ class DeadLetterMiddleware(BaseMiddleware):
                 return await call_next(msg)
             except Exception as exc:
                 kind = classify(exc)
+                if kind is FailureKind.UNAVAILABLE:
+                    # Our own database or broker is down: wait for it, however long, and try
+                    # this same message again (nothing after it could be handled either).
+                    delay = self.policy.delay(min(attempt, 20))
+                    UNAVAILABLE_WAITS.labels(record.topic).inc()
+                    log.warning(
+                        "message.waiting_for_dependency",
+                        topic=record.topic,
+                        offset=record.offset,
+                        attempt=attempt,
+                        delay_s=round(delay, 3),
+                        error_type=type(exc).__name__,
+                        error=describe(exc),
+                    )
+                    await asyncio.sleep(delay)
+                    continue
                 if kind is FailureKind.RETRYABLE and attempt < self.policy.max_attempts:
                     RETRIED.labels(record.topic).inc()
                     delay = self.policy.delay(attempt)
@@ -109,7 +132,9 @@ class DeadLetterMiddleware(BaseMiddleware):
         broker = self.context.get("broker")
         handler = self.context.get_local("handler_")
         group = getattr(handler, "group_id", None) or ""  # the subscriber handling this message
-        headers = {k: _header_text(v) for k, v in (record.headers or ()) if k not in DLQ_HEADERS}
+        headers = {
+            k: _header_text(v) for k, v in (record.headers or ()) if k not in DLQ_HEADERS and k != "reply_to"
+        }
         headers.update(
             dlq_error=describe(exc)[:MAX_ERROR_TEXT],
             dlq_error_type=f"{type(exc).__module__}.{type(exc).__qualname__}",

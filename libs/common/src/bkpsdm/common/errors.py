@@ -2,10 +2,16 @@
 
 Permanent: the message itself is wrong (not JSON, wrong schema, missing envelope, a
 business rule says no). Retrying cannot help, so it is dead-lettered at once.
-Retryable: something outside was briefly unavailable (database, broker, a remote API).
-It is retried a bounded number of times with backoff, then dead-lettered.
-Anything unknown is treated as retryable: a bug then still ends in the dead-letter topic
-after the bounded retries, with its error, instead of blocking the partition.
+Unavailable: the service's own infrastructure is down (PostgreSQL refuses connections,
+the broker is unreachable). No message can be handled until it is back, so the consumer
+waits and tries the same message again, without limit: dead-lettering everything that
+arrives during a database restart would only make work for operators and break per-key
+order.
+Retryable: anything else that may pass on a later try (a remote API, a deadlock, a bug that
+depends on timing). It is retried a bounded number of times with backoff, then
+dead-lettered. Anything unknown is treated as retryable: a bug still ends in the
+dead-letter topic after the bounded retries, with its error, instead of blocking the
+partition.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import json
 from enum import StrEnum
 
 import asyncpg
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 from pydantic import ValidationError
 
 from bkpsdm.common.events import MissingEnvelopeError
@@ -22,6 +28,7 @@ from bkpsdm.common.events import MissingEnvelopeError
 
 class FailureKind(StrEnum):
     PERMANENT = "permanent"
+    UNAVAILABLE = "unavailable"
     RETRYABLE = "retryable"
 
 
@@ -42,13 +49,18 @@ _PERMANENT: tuple[type[BaseException], ...] = (
     asyncpg.DataError,
     asyncpg.IntegrityConstraintViolationError,
 )
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset: PostgreSQL or Kafka is not there
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    KafkaConnectionError,
+)
 _RETRYABLE: tuple[type[BaseException], ...] = (
     RetryableError,
-    ConnectionError,
     TimeoutError,
     OSError,
     KafkaError,
-    asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
@@ -58,6 +70,8 @@ _RETRYABLE: tuple[type[BaseException], ...] = (
 def classify(exc: BaseException) -> FailureKind:
     if isinstance(exc, _PERMANENT):
         return FailureKind.PERMANENT
+    if isinstance(exc, _UNAVAILABLE):
+        return FailureKind.UNAVAILABLE
     if isinstance(exc, _RETRYABLE):
         return FailureKind.RETRYABLE
     return FailureKind.RETRYABLE
@@ -69,6 +83,9 @@ def describe(exc: BaseException) -> str:
     pydantic's own text quotes the rejected input, which can be personal data (a NIP, a
     name); this keeps the field path and the problem only.
     """
+    if isinstance(exc, asyncpg.PostgresError):
+        # PostgreSQL's messages quote the offending value; keep the class and SQLSTATE.
+        return f"{type(exc).__name__} (SQLSTATE {exc.sqlstate})"
     if isinstance(exc, ValidationError):
         return "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"

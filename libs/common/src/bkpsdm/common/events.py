@@ -63,18 +63,21 @@ class EventMetadata(BaseModel):
         missing = [h for h in ("ce_id", "ce_type", "ce_source") if not text.get(h)]
         if missing:
             raise MissingEnvelopeError(f"missing CloudEvents headers: {', '.join(missing)}")
-        return cls(
-            id=text["ce_id"],
-            type=text["ce_type"],
-            source=text["ce_source"],
-            time=datetime.fromisoformat(text["ce_time"]) if text.get("ce_time") else datetime.now(UTC),
-            specversion=text.get("ce_specversion", SPEC_VERSION),
-            correlation_id=text.get(CORRELATION_HEADER) or None,
-        )
+        try:
+            return cls(
+                id=text["ce_id"],
+                type=text["ce_type"],
+                source=text["ce_source"],
+                time=datetime.fromisoformat(text["ce_time"]) if text.get("ce_time") else datetime.now(UTC),
+                specversion=text.get("ce_specversion", SPEC_VERSION),
+                correlation_id=text.get(CORRELATION_HEADER) or None,
+            )
+        except ValueError as exc:
+            raise MissingEnvelopeError(f"invalid CloudEvents header: {type(exc).__name__}") from None
 
 
 class MissingEnvelopeError(ValueError):
-    """A record without the CloudEvents headers cannot be de-duplicated: it is permanent."""
+    """A record without valid CloudEvents headers cannot be de-duplicated: it is permanent."""
 
 
 def metadata_for(event: Event, source: str, correlation_id: str | None) -> EventMetadata:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.events import EventMetadata
 
@@ -21,3 +23,12 @@ async def first_delivery(conn: Connection, schema: str, consumer_group: str, met
         meta.type,
     )
     return bool(inserted)
+
+
+async def prune_inbox(conn: Connection, schema: str, retention: timedelta) -> int:
+    """Forget handled events older than `retention`; it must outlast the topics' retention,
+    or a very late redelivery (a replay of an old dead letter) would be applied again."""
+    status = await conn.execute(
+        f"DELETE FROM {quote_schema(schema)}.inbox WHERE handled_at < now() - $1::interval", retention
+    )
+    return int(status.split()[-1])

@@ -6,6 +6,13 @@ parallel), publishes them with an idempotent producer (acks=all), and marks them
 the same transaction. A relay killed after publishing but before its commit publishes
 those rows again: consumers de-duplicate by event id (inbox), so effects stay exactly once.
 It wakes on LISTEN/NOTIFY and polls as a fallback.
+
+A row Kafka refuses while the rest of its batch goes through (a topic that does not exist,
+a record over the topic's size limit) is retried; after `park_after` such failures it is
+parked: left pending with its error, its key held back so that key's order is kept, the
+rest of the outbox flowing. `bkpsdm_outbox_parked` counts them; an operator fixes the cause
+and clears `parked_at` (docs/OPERATIONS.md). A batch where nothing goes through is a
+broker problem: nothing is counted against the rows, the relay backs off and tries again.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 
 from bkpsdm.common.db import Connection, quote_schema
-from bkpsdm.common.errors import PermanentError
+from bkpsdm.common.errors import PermanentError, describe
 from bkpsdm.common.events import Event, metadata_for
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.topics import TopicSpec
@@ -32,8 +40,13 @@ from bkpsdm.common.topics import TopicSpec
 log = get_logger(__name__)
 
 PUBLISHED = Counter("bkpsdm_outbox_published_total", "Outbox rows published to Kafka", ["schema"])
-RELAY_ERRORS = Counter("bkpsdm_outbox_relay_errors_total", "Relay batches that failed", ["schema"])
+RELAY_ERRORS = Counter("bkpsdm_outbox_relay_errors_total", "Relay rounds that failed", ["schema"])
+ROW_FAILURES = Counter("bkpsdm_outbox_row_failures_total", "Rows Kafka refused in a batch", ["schema"])
 LAST_BATCH = Gauge("bkpsdm_outbox_last_batch_rows", "Rows the relay claimed in its last batch", ["schema"])
+PARKED = Gauge("bkpsdm_outbox_parked", "Rows parked after repeated refusals", ["schema"])
+OLDEST_PENDING = Gauge(
+    "bkpsdm_outbox_oldest_pending_seconds", "Age of the oldest row not yet published", ["schema"]
+)
 
 
 # Kafka's default message.max.bytes is 1 MiB. A larger event would fail at every publish
@@ -82,22 +95,25 @@ async def enqueue(
 def _claim_sql(schema: str) -> str:
     q = quote_schema(schema)
     # $2 claimers share the keys by hash ($3 is this one's share): a key always goes through
-    # the same claimer, so concurrent claimers never reorder one key's events. Rows whose
-    # key has an older pending row held by someone else (another relay process) are left
-    # for the next round: per-key order on the topic holds with several relays too.
+    # the same claimer, so concurrent claimers never reorder one key's events. A row whose key
+    # has an older pending row that this claim does not hold (another relay process has it,
+    # or it is parked) waits: per-key order on the topic holds with several relays too. Behind
+    # a row Kafka refused before, only that row is retried until it goes through or is parked.
     return f"""
         WITH claimed AS (
-            SELECT id, seq, aggregatetype, aggregateid FROM {q}.outbox
-            WHERE sent_at IS NULL AND mod(abs(hashtext(aggregateid)), $2) = $3
+            SELECT id, seq, topic, aggregateid FROM {q}.outbox
+            WHERE sent_at IS NULL AND parked_at IS NULL
+              AND mod(hashtext(aggregateid)::bigint + 2147483648, $2) = $3
             ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
         )
-        SELECT o.id, o.topic, o.aggregateid, o.payload::text AS payload, o.headers::text AS headers
+        SELECT o.id, o.topic, o.aggregateid, o.payload::text AS payload, o.headers::text AS headers,
+               o.attempts
         FROM claimed c JOIN {q}.outbox o ON o.id = c.id
         WHERE NOT EXISTS (
             SELECT 1 FROM {q}.outbox e
-            WHERE e.sent_at IS NULL AND e.aggregatetype = c.aggregatetype
+            WHERE e.sent_at IS NULL AND e.topic = c.topic
               AND e.aggregateid = c.aggregateid AND e.seq < c.seq
-              AND e.id NOT IN (SELECT id FROM claimed)
+              AND (e.id NOT IN (SELECT id FROM claimed) OR e.attempts > 0)
         )
         ORDER BY c.seq
     """
@@ -106,7 +122,9 @@ def _claim_sql(schema: str) -> str:
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
 
 
-def idempotent_producer_factory(bootstrap_servers: str, client_id: str) -> ProducerFactory:
+def idempotent_producer_factory(
+    bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 30_000
+) -> ProducerFactory:
     async def make() -> AIOKafkaProducer:
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
@@ -114,18 +132,26 @@ def idempotent_producer_factory(bootstrap_servers: str, client_id: str) -> Produ
             enable_idempotence=True,
             acks="all",
             linger_ms=2,
-            request_timeout_ms=30_000,
+            request_timeout_ms=request_timeout_ms,
         )
-        await producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()  # a failed start still holds sockets and tasks
+            raise
         return producer
 
     return make
 
 
+class BrokerUnavailable(RuntimeError):
+    """No row of a batch reached Kafka: the broker, not the rows, is the problem."""
+
+
 class OutboxRelay:
     """Publishes a schema's outbox. `claimers` loops run at once, each over its own share of
     the keys, so one's database work overlaps another's publishing without reordering any
-    key. Sent rows are kept `retention` for tracing, then pruned."""
+    key. Sent rows are kept for tracing until `prune()` removes them."""
 
     def __init__(
         self,
@@ -137,8 +163,8 @@ class OutboxRelay:
         poll_interval_s: float = 1.0,
         dsn: str | None = None,
         claimers: int = 2,
-        retention: timedelta = timedelta(days=7),
-        prune_interval_s: float = 600.0,
+        park_after: int = 5,
+        stop_timeout_s: float = 10.0,
     ) -> None:
         self._pool = pool
         self._schema = schema
@@ -147,17 +173,27 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._dsn = dsn
         self._claimers = claimers
-        self._retention = retention
-        self._prune_interval_s = prune_interval_s
+        self._park_after = park_after
+        self._stop_timeout_s = stop_timeout_s
         q = quote_schema(schema)
         self._claim_sql = _claim_sql(schema)
         self._mark_sql = f"UPDATE {q}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
+        self._fail_sql = (
+            f"UPDATE {q}.outbox o SET attempts = o.attempts + 1, last_error = f.error,"
+            " parked_at = CASE WHEN o.attempts + 1 >= $3 THEN now() END"
+            " FROM unnest($1::uuid[], $2::text[]) AS f(id, error) WHERE o.id = f.id"
+        )
         self._prune_sql = f"DELETE FROM {q}.outbox WHERE sent_at < now() - $1::interval"
+        self._stats_sql = (
+            f"SELECT (SELECT extract(epoch FROM now() - created_at) FROM {q}.outbox"
+            "         WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1) AS oldest,"
+            f"       (SELECT count(*) FROM {q}.outbox WHERE parked_at IS NOT NULL AND sent_at IS NULL) AS parked"
+        )
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
         self._listener: asyncpg.Connection | None = None
         self._listener_lock = asyncio.Lock()
-        self._wakeup = asyncio.Event()
+        self._wakeups = [asyncio.Event() for _ in range(claimers)]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.rounds_completed = 0  # claim rounds that went through, empty ones included
@@ -168,42 +204,83 @@ class OutboxRelay:
             asyncio.create_task(self._run(share), name=f"outbox-relay-{self._schema}-{share}")
             for share in range(self._claimers)
         ]
-        self._tasks.append(asyncio.create_task(self._prune_loop(), name=f"outbox-prune-{self._schema}"))
 
     async def stop(self) -> None:
+        """Let rounds in flight finish (their rows are on Kafka; marking them now saves
+        publishing them again after a restart), then cancel what is still waiting."""
         self._stopping = True
-        self._wakeup.set()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for wakeup in self._wakeups:
+            wakeup.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=self._stop_timeout_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self._close_listener()
         await self._close_producer(self._producer)
 
     async def publish_pending(self, share: int = 0) -> int:
-        """Publish one batch of this claimer's share of keys; return how many rows it marked sent."""
-        producer = await self._get_producer()
+        """Publish one batch of claimer `share`'s keys; return how many rows were marked sent."""
+        return await self._publish_batch(await self._get_producer(), share)
+
+    async def _publish_batch(self, producer: AIOKafkaProducer, share: int) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(self._claim_sql, self._batch_size, self._claimers, share)
             if not rows:
                 return 0
             LAST_BATCH.labels(self._schema).set(len(rows))
-            deliveries = []
+            refused: dict[Any, BaseException] = {}
+            held_keys: set[tuple[str, str]] = set()
+            in_flight = []
             for row in rows:
-                headers = json.loads(row["headers"])
-                deliveries.append(
-                    await producer.send(
+                key = (row["topic"], row["aggregateid"])
+                if key in held_keys:
+                    continue  # an older row of this key was refused: keep the key's order
+                try:
+                    future = await producer.send(
                         row["topic"],
                         value=row["payload"].encode(),
                         key=row["aggregateid"].encode(),
-                        headers=[(k, str(v).encode()) for k, v in headers.items()],
+                        headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
                     )
-                )
+                except KafkaError as exc:  # refused before it left: too large, no metadata, ...
+                    refused[row["id"]] = exc
+                    held_keys.add(key)
+                    continue
+                in_flight.append((row, future))
             # All sends are in flight together; wait for every broker acknowledgement.
-            await asyncio.gather(*deliveries)
-            await conn.execute(self._mark_sql, [row["id"] for row in rows])
-        PUBLISHED.labels(self._schema).inc(len(rows))
-        return len(rows)
+            results = await asyncio.gather(*(f for _, f in in_flight), return_exceptions=True)
+            sent = []
+            for (row, _), result in zip(in_flight, results, strict=True):
+                if isinstance(result, BaseException):
+                    refused[row["id"]] = result
+                else:
+                    sent.append(row["id"])
+            # A refusal counts against its row when the broker is evidently up (other rows
+            # went through) or says the record itself is wrong (a non-retriable error).
+            # Otherwise the broker is down: count nothing, roll back, let the caller back off.
+            counted = {
+                row_id: describe(exc)
+                for row_id, exc in refused.items()
+                if sent or not getattr(exc, "retriable", True)
+            }
+            if refused and not sent and not counted:
+                raise BrokerUnavailable(describe(next(iter(refused.values()))))
+            if sent:
+                await conn.execute(self._mark_sql, sent)
+            if counted:
+                await conn.execute(self._fail_sql, list(counted), list(counted.values()), self._park_after)
+        PUBLISHED.labels(self._schema).inc(len(sent))
+        if refused:
+            ROW_FAILURES.labels(self._schema).inc(len(refused))
+            log.warning(
+                "outbox.rows_refused",
+                schema=self._schema,
+                refused=len(refused),
+                error=next(iter(refused.values())),
+            )
+        return len(sent)
 
     async def drain(self) -> int:
         """Publish until nothing is pending, with every claimer; return rows published."""
@@ -216,48 +293,60 @@ class OutboxRelay:
 
         return sum(await asyncio.gather(*(claimer(share) for share in range(self._claimers))))
 
-    async def prune(self) -> int:
-        """Delete sent rows older than the retention; return how many."""
+    async def prune(self, retention: timedelta) -> int:
+        """Delete sent rows older than `retention`; return how many."""
         async with self._pool.acquire() as conn:
-            status = await conn.execute(self._prune_sql, self._retention)
+            status = await conn.execute(self._prune_sql, retention)
         return int(status.split()[-1])
+
+    async def observe(self) -> tuple[float, int]:
+        """(age in seconds of the oldest pending row, parked rows), also set as gauges."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(self._stats_sql)
+        assert row is not None
+        oldest, parked = float(row["oldest"] or 0.0), int(row["parked"])
+        OLDEST_PENDING.labels(self._schema).set(oldest)
+        PARKED.labels(self._schema).set(parked)
+        return oldest, parked
 
     async def _run(self, share: int) -> None:
         failures = 0
+        wakeup = self._wakeups[share]
         while not self._stopping:
+            producer: AIOKafkaProducer | None = None
             try:
                 await self._ensure_listener()
-                self._wakeup.clear()
-                published = await self.publish_pending(share)
+                wakeup.clear()
+                producer = await self._get_producer()
+                published = await self._publish_batch(producer, share)
                 self.rounds_completed += 1
                 failures = 0
                 if published >= self._batch_size:
                     continue
                 if published == 0:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
+                        await asyncio.wait_for(wakeup.wait(), self._poll_interval_s)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                # Rows stay pending (the transaction rolled back); a fresh producer avoids a
-                # stuck idempotence sequence after a broker failure.
+                # The rows stay pending (the transaction rolled back). After a broker failure
+                # a fresh producer avoids a stuck idempotence sequence; a database failure
+                # leaves the producer (and the other claimers using it) alone.
                 failures += 1
                 RELAY_ERRORS.labels(self._schema).inc()
-                log.warning("outbox.relay_failed", schema=self._schema, error=repr(exc), failures=failures)
-                await self._close_producer(self._producer)
-                await self._close_listener()
+                log.warning(
+                    "outbox.relay_failed",
+                    schema=self._schema,
+                    error=describe(exc),
+                    error_type=type(exc).__name__,
+                    failures=failures,
+                )
+                if isinstance(exc, KafkaError | BrokerUnavailable):
+                    await self._close_producer(producer)
+                if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
+                    await self._close_listener()
                 delay = min(0.2 * 2 ** min(failures, 6), 10.0) * (0.5 + random.random() / 2)
                 await asyncio.sleep(delay)
-
-    async def _prune_loop(self) -> None:
-        while not self._stopping:
-            await asyncio.sleep(self._prune_interval_s)
-            try:
-                pruned = await self.prune()
-                if pruned:
-                    log.info("outbox.pruned", schema=self._schema, rows=pruned)
-            except Exception as exc:
-                log.warning("outbox.prune_failed", schema=self._schema, error=repr(exc))
 
     async def _get_producer(self) -> AIOKafkaProducer:
         async with self._producer_lock:
@@ -276,7 +365,8 @@ class OutboxRelay:
             self._listener = conn
 
     def _on_notify(self, *_: Any) -> None:
-        self._wakeup.set()
+        for wakeup in self._wakeups:
+            wakeup.set()
 
     async def _close_listener(self) -> None:
         if self._listener is not None:

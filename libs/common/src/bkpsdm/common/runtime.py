@@ -33,6 +33,7 @@ from bkpsdm.common.http import (
     install_error_handlers,
     install_health_and_metrics,
 )
+from bkpsdm.common.inbox import prune_inbox
 from bkpsdm.common.kafka_admin import ensure_topics
 from bkpsdm.common.logs import configure_logging, get_logger
 from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
@@ -76,6 +77,7 @@ class ServiceRuntime:
             ),
         )
         self.relay: OutboxRelay | None = None
+        self._maintenance: asyncio.Task[None] | None = None
         self.health = HealthChecks({"database": self.db.ping, "kafka": lambda: self.broker.ping(timeout=2.0)})
 
     def consumer_group(self, purpose: str) -> str:
@@ -97,9 +99,10 @@ class ServiceRuntime:
             poll_interval_s=self.settings.outbox_poll_interval_s,
             dsn=self.settings.database_url,
             claimers=self.settings.outbox_claimers,
-            retention=timedelta(hours=self.settings.outbox_retention_hours),
+            park_after=self.settings.outbox_park_after,
         )
         await self.relay.start()
+        self._maintenance = asyncio.create_task(self._maintain(), name=f"maintenance-{self.service}")
         await self.broker.start()
         log.info("service.started", schema=self.schema, migrations_applied=applied)
 
@@ -122,8 +125,33 @@ class ServiceRuntime:
                 )
                 await asyncio.sleep(min(0.5 * attempt, 5.0, max(deadline - loop.time(), 0.1)))
 
+    async def _maintain(self) -> None:
+        """Every 15 s the outbox gauges; every `maintenance_interval_s` prune what is past
+        its retention (sent outbox rows, old inbox records)."""
+        assert self.relay is not None
+        loop = asyncio.get_running_loop()
+        last_prune = loop.time()
+        while True:
+            await asyncio.sleep(15)
+            try:
+                await self.relay.observe()
+                if loop.time() - last_prune >= self.settings.maintenance_interval_s:
+                    last_prune = loop.time()
+                    outbox = await self.relay.prune(timedelta(hours=self.settings.outbox_retention_hours))
+                    async with self.db.pool.acquire() as conn:
+                        inbox = await prune_inbox(
+                            conn, self.schema, timedelta(days=self.settings.inbox_retention_days)
+                        )
+                    log.info("maintenance.pruned", outbox_rows=outbox, inbox_rows=inbox)
+            except Exception as exc:
+                log.warning("maintenance.failed", error=describe(exc))
+
     async def stop(self) -> None:
         # Consumers first (finish in-flight messages), then the relay, then the pool.
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            await asyncio.gather(self._maintenance, return_exceptions=True)
+            self._maintenance = None
         await self.broker.stop()
         if self.relay is not None:
             await self.relay.stop()

@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     startup_timeout_s: float = Field(default=60.0, ge=0)
     outbox_claimers: int = Field(default=2, ge=1, le=8)
     outbox_retention_hours: float = Field(default=168.0, gt=0)
+    outbox_park_after: int = Field(default=5, ge=1)
+    inbox_retention_days: float = Field(default=30.0, gt=0)
+    maintenance_interval_s: float = Field(default=600.0, gt=0)
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

@@ -156,3 +156,32 @@ class KafkaBrokerProcess:
 
     def reset(self) -> None:
         self._run("reset")
+
+
+class PostgresProcess:
+    """A private PostgreSQL cluster (own port and data, deploy/local/postgres.sh), so a test
+    can take the database away under a running consumer. Its data lives under
+    deploy/local/.state, which the `postgres` user can reach (pytest's tmp folders are
+    private to root)."""
+
+    def __init__(self, name: str) -> None:
+        self.port = free_port()
+        self.state_dir = repo_root() / "deploy" / "local" / ".state" / f"test-postgres-{name}"
+        self.script = repo_root() / "deploy" / "local" / "postgres.sh"
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://bkpsdm:bkpsdm@127.0.0.1:{self.port}/bkpsdm"
+
+    def _run(self, action: str) -> None:
+        env = {**os.environ, "PG_PORT": str(self.port), "PG_STATE_DIR": str(self.state_dir)}
+        subprocess.run([str(self.script), action], env=env, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        self._run("start")
+
+    def stop(self) -> None:
+        self._run("stop")
+
+    def reset(self) -> None:
+        self._run("reset")

@@ -90,8 +90,8 @@ class CrashingProducer:
 class LoggingRelay(OutboxRelay):
     """Says what each batch published, so a test can see which relay did the work."""
 
-    async def publish_pending(self, share: int = 0) -> int:
-        published = await super().publish_pending(share)
+    async def _publish_batch(self, producer: Any, share: int) -> int:
+        published = await super()._publish_batch(producer, share)
         if published:
             log.info("relay.batch_published", rows=published, share=share)
         return published
