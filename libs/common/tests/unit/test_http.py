@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel
 
@@ -47,6 +48,20 @@ def build_app(ready: dict[str, bool]) -> FastAPI:
     @router.get("/boom")
     async def boom() -> None:
         raise RuntimeError("bug")
+
+    @router.get("/database-down")
+    async def database_down() -> None:
+        raise ConnectionRefusedError("connect to 127.0.0.1:54320 failed")
+
+    @router.get("/nul/{value}")
+    async def nul(value: str) -> None:
+        raise asyncpg.exceptions.CharacterNotInRepertoireError(
+            'invalid byte sequence for encoding "UTF8": 0x00'
+        )
+
+    @router.get("/conflict")
+    async def conflict() -> None:
+        raise HTTPException(status_code=409)
 
     registry = CollectorRegistry()
     Counter("example_total", "example", registry=registry).inc()
@@ -134,3 +149,35 @@ async def test_each_request_is_logged_by_route_template_with_status_and_correlat
     assert line["status"] == 200
     assert line["method"] == "POST"
     assert "198001012005011001" not in str(logs), "request bodies are not logged"
+
+
+async def test_an_unexpected_error_keeps_the_correlation_id(client: httpx.AsyncClient) -> None:
+    response = await client.get("/boom", headers={"X-Correlation-ID": "cid-500"})
+    assert response.status_code == 500
+    assert response.headers["x-correlation-id"] == "cid-500"
+
+
+async def test_our_database_being_down_is_a_503_to_retry_not_a_500(client: httpx.AsyncClient) -> None:
+    response = await client.get("/database-down")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+
+
+async def test_a_value_the_database_refuses_is_the_requests_fault(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nul/a%00b")
+    assert response.status_code == 422
+    assert response.json()["code"] == "REQUEST_INVALID"
+
+
+async def test_other_http_statuses_keep_their_status(client: httpx.AsyncClient) -> None:
+    response = await client.get("/conflict")
+    assert response.status_code == 409
+    assert response.json()["code"] == "CONFLICT"
+
+
+@pytest.mark.parametrize("given", ["x" * 129, "bad id with spaces", "<script>"])
+async def test_an_unusable_correlation_id_is_replaced(client: httpx.AsyncClient, given: str) -> None:
+    response = await client.get("/health/live", headers={"X-Correlation-ID": given})
+    assert response.headers["x-correlation-id"] != given
+    assert len(response.headers["x-correlation-id"]) == 32

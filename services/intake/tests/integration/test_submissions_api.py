@@ -70,6 +70,8 @@ async def test_a_submission_gets_a_receipt_and_its_event_goes_out_through_the_ou
         (json.dumps({**VALID, "perangkat_daerah": "  "}).encode(), 422, "APPLICANT_REQUIRED"),
         (json.dumps({**VALID, "title": "x" * 301}).encode(), 422, "REQUEST_INVALID"),
         (b"[1, 2, 3]", 422, "REQUEST_INVALID"),
+        (json.dumps({**VALID, "title": "   "}).encode(), 422, "TITLE_REQUIRED"),
+        (json.dumps({**VALID, "perangkat_daerah": "Dinas\u0000Kesehatan"}).encode(), 422, "REQUEST_INVALID"),
     ],
 )
 async def test_bad_input_gets_a_stable_code_and_an_indonesian_message(

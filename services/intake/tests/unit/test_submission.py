@@ -37,6 +37,12 @@ def test_a_blank_applicant_is_refused() -> None:
     assert info.value.code == "APPLICANT_REQUIRED"
 
 
+def test_a_blank_title_is_refused() -> None:
+    with pytest.raises(IntakeError) as info:
+        new_submission("E-LAPKIN", "Dinas", " \t ", NOW)
+    assert info.value.code == "TITLE_REQUIRED"
+
+
 def test_acknowledging_twice_keeps_the_first_case() -> None:
     submission = new_submission("IP-ASN", "BKPSDM", "Laporan IP-ASN", NOW)
     first = acknowledge(submission, "case-1", NOW + timedelta(seconds=1))

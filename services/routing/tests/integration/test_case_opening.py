@@ -76,3 +76,7 @@ async def test_a_submission_delivered_three_times_opens_one_case_and_one_acknowl
         missing = await client.get(f"/api/v1/cases/by-submission/{uuid.uuid4()}")
         assert missing.status_code == 404
         assert missing.json()["code"] == "CASE_NOT_FOUND"
+        for bad in ("bukan-uuid", "a%00b"):
+            response = await client.get(f"/api/v1/cases/by-submission/{bad}")
+            assert response.status_code == 422
+            assert response.json()["code"] == "REQUEST_INVALID"

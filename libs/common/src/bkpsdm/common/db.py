@@ -8,6 +8,7 @@ stops the service: history is never rewritten silently.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from dataclasses import dataclass
@@ -58,8 +59,21 @@ def load_migrations(source: str, folder: Path) -> list[Migration]:
     return [Migration(f"{source}:{p.stem}", p.read_text(encoding="utf-8")) for p in files]
 
 
+# A relay holds its transaction open while Kafka acknowledges (up to the producer's request
+# timeout); a client that vanished without closing its socket must not hold row locks for
+# the hours TCP takes to notice. Keepalives find dead peers within about a minute.
+SESSION_SETTINGS = {
+    "idle_in_transaction_session_timeout": "120000",
+    "tcp_keepalives_idle": "30",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+}
+
+
 async def create_pool(dsn: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=30)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, command_timeout=30, server_settings=SESSION_SETTINGS
+    )
     assert pool is not None
     return pool
 
@@ -70,7 +84,13 @@ async def apply_migrations(pool: asyncpg.Pool, schema: str, migrations: list[Mig
     applied_now: list[str] = []
     async with pool.acquire() as conn:
         # Session-level lock on a dedicated connection: held across the per-file transactions.
-        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"bkpsdm.migrations.{schema}")
+        # Another replica may hold it for as long as its migrations take; a blocking lock
+        # call would hit the command timeout, so ask again until it is ours.
+        while not await conn.fetchval(
+            "SELECT pg_try_advisory_lock(hashtext($1))", f"bkpsdm.migrations.{schema}"
+        ):
+            log.info("migration.waiting_for_lock", schema=schema)
+            await asyncio.sleep(0.5)
         try:
             await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
             await conn.execute(
@@ -113,11 +133,15 @@ async def migrate_service(pool: asyncpg.Pool, schema: str, service: str, folder:
 class Database:
     """The service's pool, created at start; use cases reach it through this handle."""
 
-    def __init__(self, dsn: str, schema: str, min_size: int = 1, max_size: int = 10) -> None:
+    def __init__(
+        self, dsn: str, schema: str, min_size: int = 1, max_size: int = 10, acquire_timeout_s: float = 10.0
+    ) -> None:
         self.dsn = dsn
         self.schema = schema
         self._min_size = min_size
         self._max_size = max_size
+        # A request waits this long for a free connection, then gets a 503, never hangs.
+        self.acquire_timeout_s = acquire_timeout_s
         self._pool: asyncpg.Pool | None = None
 
     @property

@@ -7,23 +7,29 @@ with a 4xx status. Bad input never becomes a 500. Each request binds a correlati
 
 from __future__ import annotations
 
+import re
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from pydantic import AfterValidator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bkpsdm.common.errors import FailureKind, classify, describe
 from bkpsdm.common.logs import correlation_scope, get_logger
 
 log = get_logger(__name__)
 
 CORRELATION_HTTP_HEADER = "X-Correlation-ID"
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
@@ -43,10 +49,29 @@ COMMON_ERRORS: dict[str, ErrorCode] = {
         ErrorCode("PAYLOAD_TOO_LARGE", "Ukuran permintaan melebihi batas yang diizinkan.", 413),
         ErrorCode("NOT_FOUND", "Data atau alamat yang diminta tidak ditemukan.", 404),
         ErrorCode("METHOD_NOT_ALLOWED", "Metode permintaan tidak didukung untuk alamat ini.", 405),
+        ErrorCode("UNAUTHENTICATED", "Permintaan ini memerlukan autentikasi.", 401),
+        ErrorCode("FORBIDDEN", "Anda tidak berwenang untuk permintaan ini.", 403),
+        ErrorCode("CONFLICT", "Permintaan bertentangan dengan data yang ada.", 409),
+        ErrorCode("UNSUPPORTED_MEDIA_TYPE", "Jenis isi permintaan tidak didukung.", 415),
+        ErrorCode("TOO_MANY_REQUESTS", "Terlalu banyak permintaan, silakan coba lagi nanti.", 429),
         ErrorCode("SERVICE_UNAVAILABLE", "Layanan sedang tidak tersedia, silakan coba lagi.", 503),
         ErrorCode("INTERNAL_ERROR", "Terjadi kesalahan pada sistem. Silakan hubungi petugas.", 500),
     )
 }
+
+_BY_STATUS = {e.status: e for e in COMMON_ERRORS.values()}
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL refuses NUL and control characters have no place in a name or a title;
+    # newlines and tabs are allowed for notes.
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in value):
+        raise ValueError("contains control characters")
+    return value
+
+
+# Text a person typed: use it for every free-text field of a request model.
+PlainText = Annotated[str, AfterValidator(_printable)]
 
 
 class ApiError(Exception):
@@ -77,6 +102,21 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def unexpected_error_response(exc: Exception) -> JSONResponse:
+    """503 with Retry-After when our own infrastructure is down; 500 for anything else."""
+    if classify(exc) is FailureKind.UNAVAILABLE or isinstance(exc, TimeoutError):
+        log.warning("http.dependency_unavailable", error_type=type(exc).__name__, error=describe(exc))
+        return error_response(COMMON_ERRORS["SERVICE_UNAVAILABLE"], headers={"Retry-After": "5"})
+    # The stack without the exception's message: messages can quote input (a NIP).
+    log.error(
+        "http.unhandled_error",
+        error_type=type(exc).__name__,
+        error=describe(exc),
+        stack="".join(traceback.format_tb(exc.__traceback__)),
+    )
+    return error_response(COMMON_ERRORS["INTERNAL_ERROR"])
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -90,17 +130,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        by_status = {e.status: e for e in COMMON_ERRORS.values()}
-        return error_response(by_status.get(exc.status_code, COMMON_ERRORS["REQUEST_INVALID"]))
+        error = _BY_STATUS.get(exc.status_code) or ErrorCode(
+            "HTTP_ERROR", "Permintaan tidak dapat diproses.", exc.status_code
+        )
+        return error_response(error, headers=exc.headers)
 
-    async def on_unexpected(_: Request, exc: Exception) -> Response:
-        log.error("http.unhandled_error", error=repr(exc), exc_info=exc)
-        return error_response(COMMON_ERRORS["INTERNAL_ERROR"])
+    async def on_bad_value(_: Request, exc: Exception) -> Response:
+        # PostgreSQL refused a value pydantic let through (a NUL character, an out-of-range
+        # number): the input was wrong, not the service.
+        log.warning("http.value_refused_by_database", error=describe(exc))
+        return error_response(COMMON_ERRORS["REQUEST_INVALID"])
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_exception_handler(asyncpg.DataError, on_bad_value)
+    # Anything else is answered inside CorrelationAndLimitsMiddleware, where the request's
+    # correlation id is still bound: 503 when our database or broker is down, else 500.
 
 
 class CorrelationAndLimitsMiddleware:
@@ -115,7 +161,9 @@ class CorrelationAndLimitsMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        with correlation_scope(headers.get(CORRELATION_HTTP_HEADER.lower())) as cid:
+        given = headers.get(CORRELATION_HTTP_HEADER.lower(), "")
+        # It is copied into the database, Kafka headers and every log line: only a sane one.
+        with correlation_scope(given if _CORRELATION_ID.fullmatch(given) else None) as cid:
             started = time.perf_counter()
             status = 0
 
@@ -173,9 +221,12 @@ class CorrelationAndLimitsMiddleware:
 
         try:
             await self.app(scope, limited_receive, send_with_cid)
-        except Exception:
+        except Exception as exc:
             if not too_large:
-                raise
+                if response_started:
+                    raise  # too late for an error body; the server closes the connection
+                await unexpected_error_response(exc)(scope, receive, send_with_cid)
+                return
         if too_large and not response_started:
             too_large = False  # let our own answer through
             await error_response(COMMON_ERRORS["PAYLOAD_TOO_LARGE"])(scope, receive, send_with_cid)

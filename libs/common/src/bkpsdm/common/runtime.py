@@ -9,12 +9,12 @@ lifespan. A service's `bootstrap.py` builds one, adds its subscribers and routes
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 import uvicorn
@@ -24,7 +24,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from bkpsdm.common.broker import build_broker
-from bkpsdm.common.db import Database, migrate_service
+from bkpsdm.common.db import Database, MigrationError, migrate_service
 from bkpsdm.common.deadletter import RetryPolicy
 from bkpsdm.common.errors import describe
 from bkpsdm.common.http import (
@@ -48,8 +48,20 @@ class StartupError(RuntimeError):
 
 
 def redact_dsn(dsn: str) -> str:
-    """The DSN without its password, for logs and error lines."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
+    """The DSN without its password (in the authority or as a query parameter)."""
+    parts = urlsplit(dsn)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
+    query = urlencode(
+        [
+            (k, "***" if k.lower() == "password" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class ServiceRuntime:
@@ -67,7 +79,13 @@ class ServiceRuntime:
         self.topics = topics
         self.migrations = migrations
         self.metrics = CollectorRegistry(auto_describe=True)
-        self.db = Database(settings.database_url, self.schema, settings.db_pool_min, settings.db_pool_max)
+        self.db = Database(
+            settings.database_url,
+            self.schema,
+            settings.db_pool_min,
+            settings.db_pool_max,
+            settings.db_acquire_timeout_s,
+        )
         self.broker: KafkaBroker = build_broker(
             service=service,
             bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -81,7 +99,13 @@ class ServiceRuntime:
         self.health = HealthChecks({"database": self.db.ping, "kafka": lambda: self.broker.ping(timeout=2.0)})
 
     def consumer_group(self, purpose: str) -> str:
+        """The Kafka consumer group (`intake.case-status`, plus the deployment's suffix)."""
         return f"{self.service}.{purpose}{self.settings.consumer_group_suffix}"
+
+    def inbox_name(self, purpose: str) -> str:
+        """The name the inbox records handled events under: stable across deployments, so a
+        new deployment (a new group suffix, reading from the start) skips what was done."""
+        return f"{self.service}.{purpose}"
 
     async def start(self) -> None:
         kafka = self.settings.kafka_bootstrap_servers
@@ -163,10 +187,13 @@ class ServiceRuntime:
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             try:
                 await self.start()
-            except StartupError as exc:
+            except (StartupError, MigrationError) as exc:
                 log.error("service.start_failed", reason=str(exc))
                 print(f"startup error: {exc}", file=sys.stderr)
                 await self.stop()
+                raise
+            except BaseException:
+                await self.stop()  # whatever did start (pool, relay) is closed again
                 raise
             try:
                 yield

@@ -39,6 +39,7 @@ class ServiceSettings(BaseSettings):
     db_schema: str = Field(default="", pattern=r"^([a-z_][a-z0-9_]*)?$")
     db_pool_min: int = Field(default=1, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
+    db_acquire_timeout_s: float = Field(default=10.0, gt=0)
     consumer_group_suffix: str = ""
     retry_attempts: int = Field(default=3, ge=1, le=20)
     retry_base_delay_s: float = Field(default=0.2, gt=0)

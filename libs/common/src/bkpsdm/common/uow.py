@@ -95,7 +95,7 @@ class PostgresUnitOfWork:
         """Subclasses attach their repositories to the transaction's connection here."""
 
     async def __aenter__(self) -> Self:
-        conn = await self._db.pool.acquire()
+        conn = await self._db.pool.acquire(timeout=self._db.acquire_timeout_s)
         try:
             tx = conn.transaction()
             await tx.start()

@@ -61,10 +61,10 @@ async def get_submission(uow: IntakeUnitOfWork, submission_id: str) -> Submissio
 
 
 async def record_acknowledgement(
-    uow: IntakeUnitOfWork, event: SubmissionAcknowledged, meta: EventMetadata, group: str
+    uow: IntakeUnitOfWork, event: SubmissionAcknowledged, meta: EventMetadata, inbox_name: str
 ) -> None:
     async with uow:
-        if not await uow.inbox.first_delivery(group, meta):
+        if not await uow.inbox.first_delivery(inbox_name, meta):
             log.info("event.duplicate_skipped")
             return
         submission = await uow.submissions.get(event.submission_id, for_update=True)

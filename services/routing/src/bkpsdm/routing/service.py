@@ -30,11 +30,11 @@ class RoutingUnitOfWork(UnitOfWork, Protocol):
 
 
 async def open_case_for_submission(
-    uow: RoutingUnitOfWork, event: SubmissionReceived, meta: EventMetadata, group: str
+    uow: RoutingUnitOfWork, event: SubmissionReceived, meta: EventMetadata, inbox_name: str
 ) -> Case | None:
     """Record the submission as a case and acknowledge it, once per submission."""
     async with uow:
-        if not await uow.inbox.first_delivery(group, meta):
+        if not await uow.inbox.first_delivery(inbox_name, meta):
             log.info("event.duplicate_skipped")
             return None
         case = open_case(event.submission_id, event.service_code, event.perangkat_daerah, datetime.now(UTC))

@@ -9,6 +9,7 @@ CATALOGUE: dict[str, ErrorCode] = {
     for e in (
         ErrorCode("SERVICE_UNKNOWN", "Kode layanan tidak dikenal.", 422),
         ErrorCode("APPLICANT_REQUIRED", "Nama Perangkat Daerah pemohon wajib diisi.", 422),
+        ErrorCode("TITLE_REQUIRED", "Perihal pengajuan wajib diisi.", 422),
         ErrorCode("SUBMISSION_NOT_FOUND", "Pengajuan tidak ditemukan.", 404),
     )
 }

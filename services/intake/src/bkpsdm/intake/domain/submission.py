@@ -41,6 +41,8 @@ def new_submission(service_code: str, perangkat_daerah: str, title: str, now: da
         raise IntakeError("SERVICE_UNKNOWN")
     if not perangkat_daerah.strip():
         raise IntakeError("APPLICANT_REQUIRED")
+    if not title.strip():
+        raise IntakeError("TITLE_REQUIRED")
     return Submission(
         submission_id=str(uuid.uuid4()),
         service_code=code,

@@ -14,8 +14,9 @@ from bkpsdm.intake.service import IntakeUnitOfWork
 
 def register_handlers(runtime: ServiceRuntime, unit_of_work: Callable[[], IntakeUnitOfWork]) -> None:
     group = runtime.consumer_group("case-status")
+    inbox = runtime.inbox_name("case-status")
 
     async def on_acknowledged(event: SubmissionAcknowledged, meta: EventMetadata) -> None:
-        await service.record_acknowledgement(unit_of_work(), event, meta, group)
+        await service.record_acknowledgement(unit_of_work(), event, meta, inbox)
 
     subscribe_events(runtime.broker, CASES, group, {SubmissionAcknowledged: on_acknowledged})

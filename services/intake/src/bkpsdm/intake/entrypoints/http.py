@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bkpsdm.common.http import ApiError
+from bkpsdm.common.http import ApiError, PlainText
 from bkpsdm.common.logs import current_correlation_id, new_correlation_id
 from bkpsdm.intake import service
 from bkpsdm.intake.domain.errors import CATALOGUE, IntakeError
@@ -17,9 +17,9 @@ from bkpsdm.intake.service import IntakeUnitOfWork
 
 
 class SubmissionRequest(BaseModel):
-    service_code: str = Field(min_length=1, max_length=40, description="Kode layanan, mis. E-LAPKIN")
-    perangkat_daerah: str = Field(min_length=1, max_length=200, description="Perangkat Daerah pemohon")
-    title: str = Field(min_length=1, max_length=300, description="Perihal pengajuan")
+    service_code: PlainText = Field(min_length=1, max_length=40, description="Kode layanan, mis. E-LAPKIN")
+    perangkat_daerah: PlainText = Field(min_length=1, max_length=200, description="Perangkat Daerah pemohon")
+    title: PlainText = Field(min_length=1, max_length=300, description="Perihal pengajuan")
 
 
 class SubmissionView(BaseModel):

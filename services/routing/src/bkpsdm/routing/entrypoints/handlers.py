@@ -14,8 +14,9 @@ from bkpsdm.routing.service import RoutingUnitOfWork
 
 def register_handlers(runtime: ServiceRuntime, unit_of_work: Callable[[], RoutingUnitOfWork]) -> None:
     group = runtime.consumer_group("case-opening")
+    inbox = runtime.inbox_name("case-opening")
 
     async def on_submission_received(event: SubmissionReceived, meta: EventMetadata) -> None:
-        await service.open_case_for_submission(unit_of_work(), event, meta, group)
+        await service.open_case_for_submission(unit_of_work(), event, meta, inbox)
 
     subscribe_events(runtime.broker, SUBMISSIONS, group, {SubmissionReceived: on_submission_received})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -28,9 +29,9 @@ def build_router(unit_of_work: Callable[[], RoutingUnitOfWork]) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/cases/by-submission/{submission_id}", response_model=CaseView)
-    async def case_by_submission(submission_id: str) -> CaseView:
+    async def case_by_submission(submission_id: uuid.UUID) -> CaseView:
         try:
-            case = await service.case_for_submission(unit_of_work(), submission_id)
+            case = await service.case_for_submission(unit_of_work(), str(submission_id))
         except service.CaseNotFound as exc:
             raise ApiError(CASE_NOT_FOUND) from exc
         return CaseView(**case.__dict__)
