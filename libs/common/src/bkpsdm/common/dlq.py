@@ -58,7 +58,7 @@ async def run(args: argparse.Namespace) -> int:
     if not args.topic.endswith(".dlq"):
         print("the topic must be a dead-letter topic (name ending in .dlq)", file=sys.stderr)
         return 2
-    letters = await read_dead_letters(bootstrap, args.topic)
+    letters = await read_dead_letters(bootstrap, args.topic, timeout_s=60)
     if args.command == "list":
         for letter in letters:
             print(json.dumps(summary(letter), ensure_ascii=False))

@@ -112,7 +112,13 @@ class ServiceRuntime:
         database = redact_dsn(self.settings.database_url)
         await self._when_reachable("PostgreSQL", database, self.db.connect)
         applied = await migrate_service(self.db.pool, self.schema, self.service, self.migrations)
-        await self._when_reachable("Kafka", kafka, lambda: ensure_topics(kafka, self.topics))
+        await self._when_reachable(
+            "Kafka",
+            kafka,
+            lambda: ensure_topics(
+                kafka, self.topics, replication_factor=self.settings.topic_replication_factor
+            ),
+        )
         self.relay = OutboxRelay(
             self.db.pool,
             self.schema,

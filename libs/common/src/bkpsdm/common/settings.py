@@ -46,6 +46,7 @@ class ServiceSettings(BaseSettings):
     retry_max_delay_s: float = Field(default=5.0, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+    topic_replication_factor: int = Field(default=1, ge=1, le=5)
     startup_timeout_s: float = Field(default=60.0, ge=0)
     outbox_claimers: int = Field(default=2, ge=1, le=8)
     outbox_retention_hours: float = Field(default=168.0, gt=0)

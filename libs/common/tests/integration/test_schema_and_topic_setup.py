@@ -1,4 +1,5 @@
-"""Versioned migrations per schema, applied once under an advisory lock."""
+"""Start-up setup: versioned migrations per schema applied once under an advisory lock, and
+topics whose creation Kafka refuses stopping the start."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncpg
 import pytest
 
 from bkpsdm.common.db import Migration, MigrationError, apply_migrations, quote_schema
+from bkpsdm.testing.infra import Infra
 
 pytestmark = pytest.mark.integration
 
@@ -54,3 +56,14 @@ async def test_a_failing_migration_leaves_nothing_half_applied(pool: asyncpg.Poo
         )
     assert applied == 2
     assert has_x == 0
+
+
+async def test_topics_kafka_refuses_to_create_stop_the_start(infra: Infra) -> None:
+    from bkpsdm.common.kafka_admin import TopicSetupError, ensure_topics
+    from bkpsdm.common.topics import TopicRegistry, TopicSpec
+    from bkpsdm.testing.kafka import unique_name
+
+    registry = TopicRegistry()
+    registry.register(TopicSpec(name=unique_name("test.replicas"), key="k", owner="t", description="d"))
+    with pytest.raises(TopicSetupError, match="replication factor"):
+        await ensure_topics(infra.kafka_bootstrap_servers, registry, replication_factor=3)
