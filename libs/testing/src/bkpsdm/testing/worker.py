@@ -99,7 +99,7 @@ class LoggingRelay(OutboxRelay):
 
 async def relay(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
     pool = await create_pool(dsn, 1, 4)
-    make = idempotent_producer_factory(bootstrap, "probe-relay")
+    make = idempotent_producer_factory(bootstrap, "probe-relay", request_timeout_ms=args.request_timeout_ms)
 
     async def factory() -> Any:
         producer = await make()
@@ -127,6 +127,7 @@ def main() -> None:
     r.add_argument("--schema", required=True)
     r.add_argument("--crash-after-sends", type=int, default=0)
     r.add_argument("--batch-size", type=int, default=500)
+    r.add_argument("--request-timeout-ms", type=int, default=30_000)
     args = parser.parse_args()
     configure_logging(f"probe-{args.command}", "INFO")
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
