@@ -260,3 +260,42 @@ async def test_a_row_kafka_keeps_refusing_is_parked_and_holds_back_only_its_own_
         assert "TooLarge" in rows[0]["last_error"] or "too large" in rows[0]["last_error"].lower()
     finally:
         await delete_topics(infra.kafka_bootstrap_servers, [small.name])
+
+
+async def test_replaying_a_dead_letter_whose_effect_already_happened_changes_nothing(
+    infra: Infra, pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec, worker: WorkerFactory
+) -> None:
+    """Replay goes back to the origin topic, where every group sees it again: a group that had
+    handled the event skips it (inbox)."""
+    from bkpsdm.common.deadletter import DeadLetter, replay_dead_letters
+
+    await enqueue_probes(pool, probe_schema, probe_topic, range(5))
+    worker("relay", "--schema", probe_schema, name="relay")
+    consumer = worker("consume", "--topic", probe_topic.name, "--group", "replay", "--schema", probe_schema)
+
+    async def applied(n: int) -> bool:
+        async with pool.acquire() as conn:
+            return (await effect_counts(conn, probe_schema))[0] == n
+
+    await eventually(lambda: applied(5), 60, "the events to take effect")
+    # As if another group had dead-lettered them: same value, same headers, same event ids.
+    letters = [
+        DeadLetter(
+            topic=probe_topic.dlq,
+            partition=r.partition,
+            offset=r.offset,
+            key=r.key,
+            value=r.value or b"",
+            headers={k: v.decode() for k, v in r.headers},
+        )
+        for r in await read_topic(infra.kafka_bootstrap_servers, probe_topic.name)
+    ]
+    assert await replay_dead_letters(infra.kafka_bootstrap_servers, letters) == 5
+
+    async def skipped_all() -> bool:
+        skipped = [line for line in consumer.json_lines() if line.get("event") == "event.duplicate_skipped"]
+        return len(skipped) == 5
+
+    await eventually(skipped_all, 60, "the consumer to skip the replayed events")
+    async with pool.acquire() as conn:
+        assert await effect_counts(conn, probe_schema) == (5, 5, 0)

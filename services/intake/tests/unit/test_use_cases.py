@@ -68,6 +68,7 @@ async def test_an_acknowledgement_marks_the_submission_registered_once() -> None
     submission = await service.get_submission(uow, submission_id)
     assert submission.status is SubmissionStatus.ACKNOWLEDGED
     assert submission.case_id == "case-1"
+    assert uow.submissions.status_writes == 1, "the redelivery was skipped, not applied again"
 
 
 async def test_an_acknowledgement_for_an_unknown_submission_changes_nothing_but_is_recorded() -> None:

@@ -11,6 +11,7 @@ from bkpsdm.intake.domain.submission import Submission
 class InMemorySubmissionRepository:
     def __init__(self) -> None:
         self.rows: dict[str, tuple[Submission, str]] = {}
+        self.status_writes = 0
 
     async def add(self, submission: Submission, correlation_id: str) -> None:
         self.rows[submission.submission_id] = (submission, correlation_id)
@@ -20,6 +21,7 @@ class InMemorySubmissionRepository:
         return row[0] if row else None
 
     async def save_status(self, submission: Submission) -> None:
+        self.status_writes += 1
         _, correlation_id = self.rows[submission.submission_id]
         self.rows[submission.submission_id] = (dataclasses.replace(submission), correlation_id)
 
