@@ -150,3 +150,23 @@ async def test_an_acknowledgement_delivered_twice_updates_the_status_once(
     await eventually(both_deliveries_seen, 10, "the inbox to record the event once")
     body = (await intake.get(f"/api/v1/submissions/{receipt['submission_id']}")).json()
     assert body["case_id"] == "case-77"
+
+
+async def test_a_retry_with_the_same_idempotency_key_does_not_make_a_second_submission(
+    intake: httpx.AsyncClient, pool: asyncpg.Pool, schema: str
+) -> None:
+    headers = {"Idempotency-Key": f"pd-dikbud-{uuid.uuid4().hex[:8]}"}
+    first = await intake.post("/api/v1/submissions", json=VALID, headers=headers)
+    again = await intake.post("/api/v1/submissions", json=VALID, headers=headers)
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["submission_id"] == first.json()["submission_id"]
+    other = await intake.post("/api/v1/submissions", json={**VALID, "title": "Lain"}, headers=headers)
+    assert other.status_code == 409
+    assert other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    async with pool.acquire() as conn:
+        assert await conn.fetchval(f'SELECT count(*) FROM "{schema}".submissions') == 1
+        assert await conn.fetchval(f'SELECT count(*) FROM "{schema}".outbox') == 1
+    bad_key = await intake.post("/api/v1/submissions", json=VALID, headers={"Idempotency-Key": "a b"})
+    assert bad_key.status_code == 422

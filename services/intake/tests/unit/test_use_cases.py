@@ -17,14 +17,14 @@ GROUP = "intake.case-status"
 
 
 async def submit(uow: InMemoryIntakeUnitOfWork) -> str:
-    submission = await service.receive_submission(
+    receipt = await service.receive_submission(
         uow,
         service_code="E-LAPKIN",
         perangkat_daerah="Dinas Pendidikan",
         title="Rekap",
         correlation_id="cid-1",
     )
-    return submission.submission_id
+    return receipt.submission.submission_id
 
 
 def acknowledgement(
@@ -97,3 +97,42 @@ async def test_an_unknown_submission_id_is_not_found() -> None:
     with pytest.raises(IntakeError) as info:
         await service.get_submission(InMemoryIntakeUnitOfWork(), "nope")
     assert info.value.code == "SUBMISSION_NOT_FOUND"
+
+
+async def test_a_retried_request_with_the_same_idempotency_key_gets_the_first_receipt() -> None:
+    uow = InMemoryIntakeUnitOfWork()
+    request = {
+        "service_code": "IP-ASN",
+        "perangkat_daerah": "Dinas",
+        "title": "Laporan",
+        "correlation_id": "c",
+    }
+    first = await service.receive_submission(uow, **request, idempotency_key="rekap-2026-11")
+    again = await service.receive_submission(uow, **request, idempotency_key="rekap-2026-11")
+    assert not first.replayed
+    assert again.replayed
+    assert again.submission == first.submission
+    assert len(uow.submissions.rows) == 1
+    assert len(uow.outbox.entries) == 1, "announced once"
+
+
+async def test_the_same_idempotency_key_with_other_content_is_refused() -> None:
+    uow = InMemoryIntakeUnitOfWork()
+    await service.receive_submission(
+        uow,
+        service_code="IP-ASN",
+        perangkat_daerah="Dinas",
+        title="Laporan",
+        correlation_id="c",
+        idempotency_key="k1",
+    )
+    with pytest.raises(IntakeError) as info:
+        await service.receive_submission(
+            uow,
+            service_code="IP-ASN",
+            perangkat_daerah="Dinas",
+            title="Lain",
+            correlation_id="c",
+            idempotency_key="k1",
+        )
+    assert info.value.code == "IDEMPOTENCY_KEY_REUSED"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -17,7 +18,10 @@ SOURCE = "/bkpsdm/intake"
 
 
 class SubmissionRepository(Protocol):
-    async def add(self, submission: Submission, correlation_id: str) -> None: ...
+    async def add(
+        self, submission: Submission, correlation_id: str, idempotency_key: str | None = None
+    ) -> bool: ...
+    async def by_idempotency_key(self, idempotency_key: str) -> Submission | None: ...
     async def get(self, submission_id: str, *, for_update: bool = False) -> Submission | None: ...
     async def save_status(self, submission: Submission) -> None: ...
 
@@ -27,12 +31,38 @@ class IntakeUnitOfWork(UnitOfWork, Protocol):
     def submissions(self) -> SubmissionRepository: ...
 
 
+@dataclass(frozen=True)
+class Receipt:
+    submission: Submission
+    replayed: bool  # the same Idempotency-Key was seen before: this is the first receipt again
+
+
 async def receive_submission(
-    uow: IntakeUnitOfWork, *, service_code: str, perangkat_daerah: str, title: str, correlation_id: str
-) -> Submission:
+    uow: IntakeUnitOfWork,
+    *,
+    service_code: str,
+    perangkat_daerah: str,
+    title: str,
+    correlation_id: str,
+    idempotency_key: str | None = None,
+) -> Receipt:
+    """Register a submission and announce it. With an idempotency key, a retry of the same
+    request returns the first receipt and changes nothing; the same key with other content
+    is refused."""
     submission = new_submission(service_code, perangkat_daerah, title, datetime.now(UTC))
     async with uow:
-        await uow.submissions.add(submission, correlation_id)
+        if not await uow.submissions.add(submission, correlation_id, idempotency_key):
+            assert idempotency_key is not None
+            first = await uow.submissions.by_idempotency_key(idempotency_key)
+            assert first is not None
+            if (first.service_code, first.perangkat_daerah, first.title) != (
+                submission.service_code,
+                submission.perangkat_daerah,
+                submission.title,
+            ):
+                raise IntakeError("IDEMPOTENCY_KEY_REUSED")
+            log.info("submission.retry_answered", submission_id=first.submission_id)
+            return Receipt(first, replayed=True)
         await uow.outbox.add(
             SUBMISSIONS,
             submission.submission_id,
@@ -49,7 +79,7 @@ async def receive_submission(
     log.info(
         "submission.received", submission_id=submission.submission_id, service_code=submission.service_code
     )
-    return submission
+    return Receipt(submission, replayed=False)
 
 
 async def get_submission(uow: IntakeUnitOfWork, submission_id: str) -> Submission:

@@ -11,6 +11,11 @@ CATALOGUE: dict[str, ErrorCode] = {
         ErrorCode("APPLICANT_REQUIRED", "Nama Perangkat Daerah pemohon wajib diisi.", 422),
         ErrorCode("TITLE_REQUIRED", "Perihal pengajuan wajib diisi.", 422),
         ErrorCode("SUBMISSION_NOT_FOUND", "Pengajuan tidak ditemukan.", 404),
+        ErrorCode(
+            "IDEMPOTENCY_KEY_REUSED",
+            "Idempotency-Key ini sudah dipakai untuk pengajuan dengan isi yang berbeda.",
+            409,
+        ),
     )
 }
 

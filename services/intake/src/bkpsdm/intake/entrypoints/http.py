@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
 from bkpsdm.common.http import ApiError, PlainText
@@ -49,19 +50,32 @@ class SubmissionView(BaseModel):
 def build_router(unit_of_work: Callable[[], IntakeUnitOfWork]) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
-    @router.post("/submissions", status_code=201, response_model=SubmissionView)
-    async def submit(request: SubmissionRequest) -> SubmissionView:
+    @router.post(
+        "/submissions",
+        status_code=201,
+        response_model=SubmissionView,
+        responses={200: {"description": "A retry with the same Idempotency-Key: the first receipt"}},
+    )
+    async def submit(
+        request: SubmissionRequest,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = None,
+    ) -> SubmissionView:
         try:
-            submission = await service.receive_submission(
+            receipt = await service.receive_submission(
                 unit_of_work(),
                 service_code=request.service_code,
                 perangkat_daerah=request.perangkat_daerah,
                 title=request.title,
                 correlation_id=current_correlation_id() or new_correlation_id(),
+                idempotency_key=idempotency_key,
             )
         except IntakeError as exc:
             raise ApiError(CATALOGUE[exc.code]) from exc
-        return SubmissionView.of(submission)
+        if receipt.replayed:
+            response.status_code = 200
+            response.headers["Idempotent-Replayed"] = "true"
+        return SubmissionView.of(receipt.submission)
 
     @router.get("/submissions/{submission_id}", response_model=SubmissionView)
     async def status(submission_id: str) -> SubmissionView:
