@@ -52,9 +52,10 @@ async def test_broker_restart_mid_stream_loses_nothing(
         bootstrap=private_broker.bootstrap,
         name="consumer",
     )
-    # A short request timeout, so the outage outlasts it: the relay's failure path (roll back,
-    # new producer, publish again) is exercised, not only the producer's internal retries.
-    relay = worker(
+    # A short request timeout, so the outage can outlast it (whether the producer's own
+    # retries or the relay's failure path carry a batch depends on timing; the relay's path
+    # is shown deterministically in test_outbox_exactly_once.py).
+    worker(
         "relay",
         "--schema",
         probe_schema,
@@ -97,9 +98,3 @@ async def test_broker_restart_mid_stream_loses_nothing(
     assert await pending_outbox(pool, probe_schema) == 0
     async with pool.acquire() as conn:
         assert await effect_counts(conn, probe_schema) == (EVENTS, EVENTS, 0)
-    if how == "stop":
-        # A controlled shutdown refuses requests at once: the relay's own failure path (roll
-        # back, new producer, publish again) ran. After a kill the producer's internal retries
-        # may carry the batch instead; either way nothing was lost or doubled.
-        failures = [line for line in relay.json_lines() if line.get("event") == "outbox.relay_failed"]
-        assert failures, "the relay saw the outage and recovered from it"

@@ -299,3 +299,57 @@ async def test_replaying_a_dead_letter_whose_effect_already_happened_changes_not
     await eventually(skipped_all, 60, "the consumer to skip the replayed events")
     async with pool.acquire() as conn:
         assert await effect_counts(conn, probe_schema) == (5, 5, 0)
+
+
+async def test_a_relay_that_cannot_reach_kafka_backs_off_counts_nothing_against_rows_and_recovers(
+    infra: Infra, pool: asyncpg.Pool, probe_schema: str, probe_topic: TopicSpec
+) -> None:
+    """The first producer cannot connect; the second has every send of its first batch fail
+    (the broker went away mid-batch); the third works. Every event is published once."""
+    from typing import Any
+
+    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+    from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+
+    real = idempotent_producer_factory(infra.kafka_bootstrap_servers, "flaky-test")
+    made = 0
+
+    class BatchLost:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        async def send(self, *args: Any, **kwargs: Any) -> asyncio.Future[None]:
+            failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            failed.set_exception(KafkaTimeoutError("batch expired"))
+            return failed
+
+        async def stop(self) -> None:
+            await self.inner.stop()
+
+    async def flaky() -> Any:
+        nonlocal made
+        made += 1
+        if made == 1:
+            raise KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 9092)]")
+        producer = await real()
+        return BatchLost(producer) if made == 2 else producer
+
+    await enqueue_probes(pool, probe_schema, probe_topic, range(300))
+    relay = OutboxRelay(pool, probe_schema, flaky, claimers=1, poll_interval_s=0.2)
+    await relay.start()
+    try:
+        await eventually(lambda: _drained(pool, probe_schema), 60, "the relay to recover and publish")
+    finally:
+        await relay.stop()
+    assert made == 3, "a new producer after each failure"
+    assert len(await read_topic(infra.kafka_bootstrap_servers, probe_topic.name)) == 300
+    async with pool.acquire() as conn:
+        counted = await conn.fetchval(
+            f"SELECT count(*) FROM {quote_schema(probe_schema)}.outbox WHERE attempts > 0"
+        )
+    assert counted == 0, "a broker outage is not held against the rows"
+
+
+async def _drained(pool: asyncpg.Pool, schema: str) -> bool:
+    return await pending_outbox(pool, schema) == 0

@@ -1,10 +1,12 @@
 """Broker factory: FastStream KafkaBroker with at-least-once delivery, metrics and dead letters.
 
 - The producer is idempotent with acks=all.
-- Every subscriber has a named consumer group and `NACK_ON_ERROR`: the offset is committed
-  only after the handler (and its database transaction) succeeded, never before (Kafka's
-  auto-commit default can lose messages). Failures go through the dead-letter middleware,
-  which retries a bounded number of times and then dead-letters, so nothing loops forever.
+- Every subscriber has a named consumer group. Offsets are committed only after a message
+  was handled (its database transaction committed) or dead-lettered, never before (Kafka's
+  auto-commit default can lose messages), and in batches (`CommitThrottle`): the inbox makes
+  the few redeliveries after a crash harmless. Failures go through the dead-letter
+  middleware, which retries a bounded number of times and then dead-letters, so nothing
+  loops forever. Other subscribers default to `NACK_ON_ERROR`.
 - `subscribe_events` decodes the CloudEvents envelope and the JSON payload into the
   registered event model and binds the correlation id for every log line of the handler.
 """
@@ -24,7 +26,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
-from bkpsdm.common.deadletter import RetryPolicy, dead_letter_middleware
+from bkpsdm.common.deadletter import CommitThrottle, RetryPolicy, dead_letter_middleware
 from bkpsdm.common.errors import PermanentError
 from bkpsdm.common.events import CORRELATION_HEADER, Event, EventMetadata
 from bkpsdm.common.logs import correlation_scope, get_logger
@@ -84,6 +86,7 @@ def build_broker(
     bootstrap_servers: str,
     registry: CollectorRegistry,
     retry_policy: RetryPolicy,
+    commits: CommitThrottle | None = None,
 ) -> KafkaBroker:
     return KafkaBroker(
         bootstrap_servers,
@@ -94,7 +97,7 @@ def build_broker(
         middlewares=[
             KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="bkpsdm"),
             CorrelationMiddleware,
-            dead_letter_middleware(retry_policy),
+            dead_letter_middleware(retry_policy, commits),
         ],
         parser=tolerant_parser,
         logger=logging.getLogger(f"bkpsdm.{service}.faststream"),
@@ -121,7 +124,8 @@ def subscribe_events(
     @broker.subscriber(
         topic.name,
         group_id=group,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        # Offsets are committed by the dead-letter middleware, throttled (CommitThrottle).
+        ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",  # a new group must not miss what was published before it joined
         no_reply=True,  # never publish to a topic a record's `reply_to` header names
     )

@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from prometheus_client import Counter, Gauge
 
 from bkpsdm.common.db import Connection, quote_schema
@@ -144,6 +144,12 @@ def idempotent_producer_factory(
     return make
 
 
+def _may_pass_later(exc: BaseException) -> bool:
+    """Kafka's own word on whether a retry can succeed; aiokafka marks its client-side
+    timeout (a batch that expired while the broker was away) as not retriable, but it is."""
+    return isinstance(exc, KafkaTimeoutError) or bool(getattr(exc, "retriable", False))
+
+
 class BrokerUnavailable(RuntimeError):
     """No row of a batch reached Kafka: the broker, not the rows, is the problem."""
 
@@ -244,8 +250,11 @@ class OutboxRelay:
                         key=row["aggregateid"].encode(),
                         headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
                     )
-                except KafkaError as exc:  # refused before it left: too large, no metadata, ...
-                    refused[row["id"]] = exc
+                except KafkaError as exc:  # refused before it left
+                    if _may_pass_later(exc):
+                        # No metadata, no connection: every further send would wait as long.
+                        raise BrokerUnavailable(describe(exc)) from exc
+                    refused[row["id"]] = exc  # too large, invalid topic: this row only
                     held_keys.add(key)
                     continue
                 in_flight.append((row, future))
@@ -261,9 +270,7 @@ class OutboxRelay:
             # went through) or says the record itself is wrong (a non-retriable error).
             # Otherwise the broker is down: count nothing, roll back, let the caller back off.
             counted = {
-                row_id: describe(exc)
-                for row_id, exc in refused.items()
-                if sent or not getattr(exc, "retriable", True)
+                row_id: describe(exc) for row_id, exc in refused.items() if sent or not _may_pass_later(exc)
             }
             if refused and not sent and not counted:
                 raise BrokerUnavailable(describe(next(iter(refused.values()))))

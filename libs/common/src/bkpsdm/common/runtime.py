@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry
 
 from bkpsdm.common.broker import build_broker
 from bkpsdm.common.db import Database, MigrationError, migrate_service
-from bkpsdm.common.deadletter import RetryPolicy
+from bkpsdm.common.deadletter import CommitThrottle, RetryPolicy
 from bkpsdm.common.errors import describe
 from bkpsdm.common.http import (
     CorrelationAndLimitsMiddleware,
@@ -93,6 +93,7 @@ class ServiceRuntime:
             retry_policy=RetryPolicy(
                 settings.retry_attempts, settings.retry_base_delay_s, settings.retry_max_delay_s
             ),
+            commits=CommitThrottle(settings.commit_every_messages, settings.commit_interval_s),
         )
         self.relay: OutboxRelay | None = None
         self._maintenance: asyncio.Task[None] | None = None

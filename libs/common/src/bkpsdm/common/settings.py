@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = Field(default=10, ge=1)
     db_acquire_timeout_s: float = Field(default=10.0, gt=0)
     consumer_group_suffix: str = ""
+    commit_every_messages: int = Field(default=100, ge=1)
+    commit_interval_s: float = Field(default=0.5, gt=0)
     retry_attempts: int = Field(default=3, ge=1, le=20)
     retry_base_delay_s: float = Field(default=0.2, gt=0)
     retry_max_delay_s: float = Field(default=5.0, gt=0)
