@@ -16,7 +16,9 @@ partition.
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from enum import StrEnum
 
 import asyncpg
@@ -51,14 +53,22 @@ _PERMANENT: tuple[type[BaseException], ...] = (
 )
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     ConnectionError,  # refused, reset: PostgreSQL or Kafka is not there
+    TimeoutError,  # no connection within the pool's or the connect timeout
+    socket.gaierror,  # the database's host name does not resolve (DNS down)
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,  # the server is shutting down or starting
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
     KafkaConnectionError,
 )
+# Subclasses of the "unavailable" families above that are about the message's own work
+# (its statement ran too long, it needed too much memory): bounded, then dead-lettered.
+_MESSAGE_SPECIFIC: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.QueryCanceledError,
+    asyncpg.exceptions.OutOfMemoryError,
+)
+_NETWORK_ERRNOS = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNREFUSED, errno.ETIMEDOUT}
 _RETRYABLE: tuple[type[BaseException], ...] = (
     RetryableError,
-    TimeoutError,
     OSError,
     KafkaError,
     asyncpg.InterfaceError,
@@ -70,7 +80,9 @@ _RETRYABLE: tuple[type[BaseException], ...] = (
 def classify(exc: BaseException) -> FailureKind:
     if isinstance(exc, _PERMANENT):
         return FailureKind.PERMANENT
-    if isinstance(exc, _UNAVAILABLE):
+    if isinstance(exc, _MESSAGE_SPECIFIC):
+        return FailureKind.RETRYABLE
+    if isinstance(exc, _UNAVAILABLE) or (isinstance(exc, OSError) and exc.errno in _NETWORK_ERRNOS):
         return FailureKind.UNAVAILABLE
     if isinstance(exc, _RETRYABLE):
         return FailureKind.RETRYABLE

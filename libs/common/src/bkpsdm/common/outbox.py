@@ -7,12 +7,13 @@ the same transaction. A relay killed after publishing but before its commit publ
 those rows again: consumers de-duplicate by event id (inbox), so effects stay exactly once.
 It wakes on LISTEN/NOTIFY and polls as a fallback.
 
-A row Kafka refuses while the rest of its batch goes through (a topic that does not exist,
-a record over the topic's size limit) is retried; after `park_after` such failures it is
-parked: left pending with its error, its key held back so that key's order is kept, the
-rest of the outbox flowing. `bkpsdm_outbox_parked` counts them; an operator fixes the cause
-and clears `parked_at` (docs/OPERATIONS.md). A batch where nothing goes through is a
-broker problem: nothing is counted against the rows, the relay backs off and tries again.
+A row Kafka refuses for the record itself (a topic that does not exist, a record over the
+topic's size limit) is retried; after `park_after` such refusals it is parked: left pending
+with its error, its key held back so that key's order is kept, the rest of the outbox
+flowing. `bkpsdm_outbox_parked` counts them; an operator fixes the cause and clears
+`parked_at` (docs/OPERATIONS.md). Broker-side failures (no connection, no leader, timeouts)
+are never held against a row: what went through is marked, the rest waits, the relay backs
+off and takes a fresh producer.
 """
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError, KafkaTimeoutError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
 from prometheus_client import Counter, Gauge
 
 from bkpsdm.common.db import Connection, quote_schema
@@ -104,6 +113,11 @@ def _claim_sql(schema: str) -> str:
             SELECT id, seq, topic, aggregateid FROM {q}.outbox
             WHERE sent_at IS NULL AND parked_at IS NULL
               AND mod(hashtext(aggregateid)::bigint + 2147483648, $2) = $3
+              AND NOT EXISTS (  -- behind a refused or parked row: not even claimed, so a
+                SELECT 1 FROM {q}.outbox b  -- parked key's backlog cannot fill the batches
+                WHERE b.sent_at IS NULL AND b.topic = outbox.topic AND b.aggregateid = outbox.aggregateid
+                  AND b.seq < outbox.seq AND (b.parked_at IS NOT NULL OR b.attempts > 0)
+              )
             ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
         )
         SELECT o.id, o.topic, o.aggregateid, o.payload::text AS payload, o.headers::text AS headers,
@@ -113,7 +127,7 @@ def _claim_sql(schema: str) -> str:
             SELECT 1 FROM {q}.outbox e
             WHERE e.sent_at IS NULL AND e.topic = c.topic
               AND e.aggregateid = c.aggregateid AND e.seq < c.seq
-              AND (e.id NOT IN (SELECT id FROM claimed) OR e.attempts > 0)
+              AND e.id NOT IN (SELECT id FROM claimed)
         )
         ORDER BY c.seq
     """
@@ -144,10 +158,21 @@ def idempotent_producer_factory(
     return make
 
 
-def _may_pass_later(exc: BaseException) -> bool:
-    """Kafka's own word on whether a retry can succeed; aiokafka marks its client-side
-    timeout (a batch that expired while the broker was away) as not retriable, but it is."""
-    return isinstance(exc, KafkaTimeoutError) or bool(getattr(exc, "retriable", False))
+# Errors about the record itself: retrying the same record cannot help. Everything else
+# (timeouts, no leader, no connection, a producer closed or out of sequence) is about the
+# broker or the client and passes once they recover; it is never held against a row.
+_ROW_ERRORS = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,  # a topic that does not exist (auto-creation off)
+    CorruptRecordException,
+)
+
+
+def _row_error(exc: BaseException) -> bool:
+    return isinstance(exc, _ROW_ERRORS)
 
 
 class BrokerUnavailable(RuntimeError):
@@ -171,6 +196,7 @@ class OutboxRelay:
         claimers: int = 2,
         park_after: int = 5,
         stop_timeout_s: float = 10.0,
+        publish_timeout_s: float = 60.0,
     ) -> None:
         self._pool = pool
         self._schema = schema
@@ -181,6 +207,7 @@ class OutboxRelay:
         self._claimers = claimers
         self._park_after = park_after
         self._stop_timeout_s = stop_timeout_s
+        self._publish_timeout_s = publish_timeout_s
         q = quote_schema(schema)
         self._claim_sql = _claim_sql(schema)
         self._mark_sql = f"UPDATE {q}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
@@ -251,27 +278,31 @@ class OutboxRelay:
                         headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
                     )
                 except KafkaError as exc:  # refused before it left
-                    if _may_pass_later(exc):
+                    if not _row_error(exc):
                         # No metadata, no connection: every further send would wait as long.
                         raise BrokerUnavailable(describe(exc)) from exc
-                    refused[row["id"]] = exc  # too large, invalid topic: this row only
+                    refused[row["id"]] = exc  # too large, no such topic: this row only
                     held_keys.add(key)
                     continue
                 in_flight.append((row, future))
-            # All sends are in flight together; wait for every broker acknowledgement.
-            results = await asyncio.gather(*(f for _, f in in_flight), return_exceptions=True)
+            # All sends are in flight together; wait for every broker acknowledgement. With
+            # idempotence aiokafka never expires a batch while the broker is away: bound it.
+            try:
+                results = await asyncio.wait_for(
+                    asyncio.gather(*(f for _, f in in_flight), return_exceptions=True),
+                    self._publish_timeout_s,
+                )
+            except TimeoutError:
+                raise BrokerUnavailable(f"no acknowledgement within {self._publish_timeout_s} s") from None
             sent = []
             for (row, _), result in zip(in_flight, results, strict=True):
                 if isinstance(result, BaseException):
                     refused[row["id"]] = result
                 else:
                     sent.append(row["id"])
-            # A refusal counts against its row when the broker is evidently up (other rows
-            # went through) or says the record itself is wrong (a non-retriable error).
-            # Otherwise the broker is down: count nothing, roll back, let the caller back off.
-            counted = {
-                row_id: describe(exc) for row_id, exc in refused.items() if sent or not _may_pass_later(exc)
-            }
+            # Only errors about the record itself count against a row; if nothing went through
+            # and nothing was the rows' fault, the broker is down: roll back and back off.
+            counted = {row_id: describe(exc) for row_id, exc in refused.items() if _row_error(exc)}
             if refused and not sent and not counted:
                 raise BrokerUnavailable(describe(next(iter(refused.values()))))
             if sent:
@@ -280,12 +311,16 @@ class OutboxRelay:
                 await conn.execute(self._fail_sql, list(counted), list(counted.values()), self._park_after)
         PUBLISHED.labels(self._schema).inc(len(sent))
         if refused:
-            ROW_FAILURES.labels(self._schema).inc(len(refused))
+            # A refused batch leaves the idempotent producer's sequence for its partition with
+            # a gap; a fresh producer starts clean (the other claimer picks it up next round).
+            await self._close_producer(producer)
+            ROW_FAILURES.labels(self._schema).inc(len(counted))
             log.warning(
                 "outbox.rows_refused",
                 schema=self._schema,
                 refused=len(refused),
-                error=next(iter(refused.values())),
+                counted=len(counted),
+                error=describe(next(iter(refused.values()))),
             )
         return len(sent)
 
@@ -390,6 +425,6 @@ class OutboxRelay:
             return
         self._producer = None
         try:
-            await asyncio.wait_for(current.stop(), 5)
+            await asyncio.wait_for(current.stop(), 30)
         except Exception as exc:
             log.warning("outbox.producer_stop_failed", error=repr(exc))
