@@ -54,5 +54,7 @@ format: setup ## apply ruff's formatting and safe fixes
 asyncapi: setup ## regenerate the AsyncAPI document other agencies read
 	@.venv/bin/python -m bkpsdm.common.asyncapi > deploy/asyncapi/asyncapi.json
 
-bench: infra-up ## benchmarks: outbox relay vs raw producer, commit-to-consumer latency
+bench: infra-up ## benchmarks: outbox relay vs raw producer, commit-to-consumer latency, consumer rate
 	@.venv/bin/python bench/outbox_bench.py --json .bench/outbox.json
+	@echo
+	@.venv/bin/python bench/consumer_bench.py --json .bench/consumer.json
