@@ -57,4 +57,7 @@ asyncapi: setup ## regenerate the AsyncAPI document other agencies read
 bench: infra-up ## benchmarks: outbox relay vs raw producer, commit-to-consumer latency, consumer rate
 	@.venv/bin/python bench/outbox_bench.py --json .bench/outbox.json
 	@echo
+	@echo "Hot keys (100 keys: ~5 rows of a key per batch, sent in waves to keep per-key order):"
+	@.venv/bin/python bench/outbox_bench.py --keys 100 --rounds 1 --rate-seconds 3 --json .bench/outbox-hot-keys.json
+	@echo
 	@.venv/bin/python bench/consumer_bench.py --json .bench/consumer.json

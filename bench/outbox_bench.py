@@ -68,7 +68,9 @@ from bkpsdm.common.topics import TopicRegistry, TopicSpec
 from bkpsdm.testing.probe import ProbeEvent
 
 VALUE_BYTES = 500
-KEYS = 100
+# Distinct Kafka keys the events cycle over; set by --keys. Real keys are submission ids,
+# so a batch rarely holds two rows of one key; --keys 100 is the hot-key case.
+KEYS = 10_000
 PARTITIONS = 3
 SOURCE = "/bench/outbox"
 AGGREGATE = "probe"
@@ -89,8 +91,11 @@ def probe_event(seq: int) -> ProbeEvent:
     return ProbeEvent(seq=seq, padding="x" * max(0, VALUE_BYTES - _BARE_JSON - len(str(seq))))
 
 
+_keys = [KEYS]
+
+
 def key_for(seq: int) -> str:
-    return f"key-{seq % KEYS}"
+    return f"key-{seq % _keys[0]}"
 
 
 def kafka_record(seq: int) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
@@ -518,7 +523,7 @@ def goals(tp: Throughput, lat: Latency) -> list[tuple[str, str, bool]]:
 def report(infra: Infra, batch: int, tp: Throughput, lat: Latency) -> str:
     row = "  {:<46}{:>26}  {}".format
     lines = [
-        f"Outbox relay benchmark: {tp.events} events, {VALUE_BYTES} B values, {KEYS} keys,"
+        f"Outbox relay benchmark: {tp.events} events, {VALUE_BYTES} B values, {_keys[0]} keys,"
         f" {PARTITIONS} partitions, batch {batch}",
         f"  Kafka {infra.bootstrap}, PostgreSQL {infra.dsn.rsplit('@', 1)[-1]}",
         "",
@@ -561,7 +566,7 @@ def report(infra: Infra, batch: int, tp: Throughput, lat: Latency) -> str:
 
 def as_json(args: argparse.Namespace, infra: Infra, tp: Throughput, lat: Latency) -> dict[str, Any]:
     return {
-        "config": {**vars(args), "value_bytes": VALUE_BYTES, "keys": KEYS, "partitions": PARTITIONS},
+        "config": {**vars(args), "value_bytes": VALUE_BYTES, "keys": _keys[0], "partitions": PARTITIONS},
         "kafka": infra.bootstrap,
         "throughput": {
             **asdict(tp),
@@ -586,6 +591,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-seconds", type=float, default=10.0, help="latency run: seconds")
     parser.add_argument("--warmup-seconds", type=float, default=1.0, help="latency run: untimed start")
     parser.add_argument("--writers", type=int, default=4, help="latency run: concurrent writers")
+    parser.add_argument("--keys", type=int, default=KEYS, help="distinct keys the events cycle over")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     if min(args.events, args.batch, args.writers) < 1 or min(args.rate, args.rate_seconds) <= 0:
@@ -611,6 +617,7 @@ async def measure(pool: asyncpg.Pool, infra: Infra, args: argparse.Namespace) ->
 
 
 async def run(args: argparse.Namespace) -> int:
+    _keys[0] = args.keys
     infra = make_infra()
     size = args.writers + 4  # all open from the start: a running service's pool is warm
     pool = await create_pool(infra.dsn, min_size=size, max_size=size)

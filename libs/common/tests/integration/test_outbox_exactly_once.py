@@ -265,7 +265,7 @@ async def test_a_row_kafka_keeps_refusing_is_parked_and_holds_back_only_its_own_
         assert [(r["seq"], r["sent"], r["attempts"], r["parked"]) for r in rows] == [
             (0, False, 2, True),
             (1, True, 0, False),
-            (2, False, 1, False),  # refused with it once, then held back: never sent out of order
+            (2, False, 0, False),  # held back behind it, never sent ahead of it
             (3, True, 0, False),
         ]
         assert "TooLarge" in rows[0]["last_error"] or "too large" in rows[0]["last_error"].lower()

@@ -175,6 +175,20 @@ def _row_error(exc: BaseException) -> bool:
     return isinstance(exc, _ROW_ERRORS)
 
 
+def _waves(rows: list[asyncpg.Record]) -> list[list[asyncpg.Record]]:
+    """Rows (in outbox order) split so that wave n holds the n-th row of every key."""
+    waves: list[list[asyncpg.Record]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row["topic"], row["aggregateid"])
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n == len(waves):
+            waves.append([])
+        waves[n].append(row)
+    return waves
+
+
 class BrokerUnavailable(RuntimeError):
     """No row of a batch reached Kafka: the broker, not the rows, is the problem."""
 
@@ -265,41 +279,49 @@ class OutboxRelay:
             LAST_BATCH.labels(self._schema).set(len(rows))
             refused: dict[Any, BaseException] = {}
             held_keys: set[tuple[str, str]] = set()
-            in_flight = []
-            for row in rows:
-                key = (row["topic"], row["aggregateid"])
-                if key in held_keys:
-                    continue  # an older row of this key was refused: keep the key's order
-                try:
-                    future = await producer.send(
-                        row["topic"],
-                        value=row["payload"].encode(),
-                        key=row["aggregateid"].encode(),
-                        headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
-                    )
-                except KafkaError as exc:  # refused before it left
-                    if not _row_error(exc):
-                        # No metadata, no connection: every further send would wait as long.
-                        raise BrokerUnavailable(describe(exc)) from exc
-                    refused[row["id"]] = exc  # too large, no such topic: this row only
-                    held_keys.add(key)
-                    continue
-                in_flight.append((row, future))
-            # All sends are in flight together; wait for every broker acknowledgement. With
-            # idempotence aiokafka never expires a batch while the broker is away: bound it.
-            try:
-                results = await asyncio.wait_for(
-                    asyncio.gather(*(f for _, f in in_flight), return_exceptions=True),
-                    self._publish_timeout_s,
-                )
-            except TimeoutError:
-                raise BrokerUnavailable(f"no acknowledgement within {self._publish_timeout_s} s") from None
             sent = []
-            for (row, _), result in zip(in_flight, results, strict=True):
-                if isinstance(result, BaseException):
-                    refused[row["id"]] = result
-                else:
-                    sent.append(row["id"])
+            # Waves: the n-th row of each key goes out only after every (n-1)-th row was
+            # acknowledged, so a row Kafka refuses can never be overtaken by a later row of its
+            # key (the producer may put them in different requests). Rows of distinct keys
+            # share a wave: usually a batch is one wave.
+            for wave in _waves(rows):
+                in_flight = []
+                for row in wave:
+                    key = (row["topic"], row["aggregateid"])
+                    if key in held_keys:
+                        continue  # an older row of this key failed: keep the key's order
+                    try:
+                        future = await producer.send(
+                            row["topic"],
+                            value=row["payload"].encode(),
+                            key=row["aggregateid"].encode(),
+                            headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
+                        )
+                    except KafkaError as exc:  # refused before it left
+                        if not _row_error(exc):
+                            # No metadata, no connection: every further send would wait as long.
+                            raise BrokerUnavailable(describe(exc)) from exc
+                        refused[row["id"]] = exc  # too large, no such topic: this row only
+                        held_keys.add(key)
+                        continue
+                    in_flight.append((row, future))
+                # With idempotence aiokafka never expires a batch while the broker is away:
+                # bound the wait for acknowledgements.
+                try:
+                    results = await asyncio.wait_for(
+                        asyncio.gather(*(f for _, f in in_flight), return_exceptions=True),
+                        self._publish_timeout_s,
+                    )
+                except TimeoutError:
+                    raise BrokerUnavailable(
+                        f"no acknowledgement within {self._publish_timeout_s} s"
+                    ) from None
+                for (row, _), result in zip(in_flight, results, strict=True):
+                    if isinstance(result, BaseException):
+                        refused[row["id"]] = result
+                        held_keys.add((row["topic"], row["aggregateid"]))
+                    else:
+                        sent.append(row["id"])
             # Only errors about the record itself count against a row; if nothing went through
             # and nothing was the rows' fault, the broker is down: roll back and back off.
             counted = {row_id: describe(exc) for row_id, exc in refused.items() if _row_error(exc)}
