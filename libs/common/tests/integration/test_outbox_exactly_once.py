@@ -36,8 +36,9 @@ async def test_relay_killed_mid_batch_publishes_again_and_effects_stay_exactly_o
     crashing = worker("relay", "--schema", probe_schema, "--crash-after-sends", "700", name="relay-crash")
     assert crashing.wait_exit(60) == -9
     marked = EVENTS - await pending_outbox(pool, probe_schema)
-    published_unmarked = 700 - marked
-    assert published_unmarked > 0, "the crash left events published but not marked"
+    # What reached Kafka, marked or not (the other claimer may have sent a few more).
+    published_unmarked = len(await read_topic(infra.kafka_bootstrap_servers, probe_topic.name)) - marked
+    assert published_unmarked >= 1, "the crash left events published but not marked"
 
     worker("relay", "--schema", probe_schema, name="relay")
 
