@@ -13,11 +13,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from bkpsdm.common.db import create_pool
-from bkpsdm.common.events import EventMetadata
 from bkpsdm.common.kafka_admin import read_topic
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
-from bkpsdm.testing.probe import ProbeEvent, effect_counts, prepare_probe_schema
+from bkpsdm.testing.probe import effect_counts, prepare_probe_schema, publish_probes
 from bkpsdm.testing.processes import PostgresProcess, WorkerFactory
 from bkpsdm.testing.waiting import eventually
 
@@ -56,15 +55,7 @@ async def test_a_database_outage_is_waited_out_not_dead_lettered(
     await producer.start()
 
     async def produce(seqs: range) -> None:
-        for seq in seqs:
-            meta = EventMetadata(type=ProbeEvent.event_type, source="/tests", correlation_id=f"c{seq}")
-            await producer.send(
-                probe_topic.name,
-                ProbeEvent(seq=seq).model_dump_json().encode(),
-                key=f"k{seq % 9}".encode(),
-                headers=[(k, v.encode()) for k, v in meta.to_headers().items()],
-            )
-        await producer.flush()
+        await publish_probes(producer, probe_topic.name, seqs, keys=9)
 
     async def applied() -> int:
         conn = await asyncpg.connect(private_database.dsn)

@@ -13,12 +13,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from bkpsdm.common.db import quote_schema
-from bkpsdm.common.events import EventMetadata
 from bkpsdm.common.kafka_admin import read_topic
 from bkpsdm.common.outbox import enqueue
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
-from bkpsdm.testing.probe import ProbeEvent, effect_counts, enqueue_probes, pending_outbox
+from bkpsdm.testing.probe import ProbeEvent, effect_counts, enqueue_probes, pending_outbox, publish_probes
 from bkpsdm.testing.processes import WorkerFactory
 from bkpsdm.testing.waiting import eventually
 
@@ -79,15 +78,7 @@ async def test_consumer_killed_before_offset_commit_does_not_apply_twice(
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers, enable_idempotence=True)
     await producer.start()
     try:
-        for seq in range(total_events):
-            meta = EventMetadata(type=ProbeEvent.event_type, source="/tests", correlation_id=f"c{seq}")
-            await producer.send(
-                probe_topic.name,
-                ProbeEvent(seq=seq).model_dump_json().encode(),
-                key=f"key-{seq % 7}".encode(),
-                headers=[(k, v.encode()) for k, v in meta.to_headers().items()],
-            )
-        await producer.flush()
+        await publish_probes(producer, probe_topic.name, range(total_events))
     finally:
         await producer.stop()
 

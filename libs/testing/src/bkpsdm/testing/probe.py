@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 
 from bkpsdm.common.db import (
     COMMON_MIGRATIONS,
@@ -92,3 +93,24 @@ async def pending_outbox(pool: asyncpg.Pool, schema: str) -> int:
         return int(
             await conn.fetchval(f"SELECT count(*) FROM {quote_schema(schema)}.outbox WHERE sent_at IS NULL")
         )
+
+
+def probe_record(
+    seq: int, *, keys: int = 7, padding: str = ""
+) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """(key, value, headers) of probe event `seq` as a producer would publish it directly."""
+    meta = EventMetadata(type=ProbeEvent.event_type, source="/tests", correlation_id=f"cid-{seq}")
+    headers = [(k, v.encode()) for k, v in meta.to_headers().items()]
+    return (
+        f"key-{seq % keys}".encode(),
+        ProbeEvent(seq=seq, padding=padding).model_dump_json().encode(),
+        headers,
+    )
+
+
+async def publish_probes(producer: AIOKafkaProducer, topic: str, seqs: range, *, keys: int = 7) -> None:
+    """Publish probe events straight to Kafka (no outbox): what a consumer test consumes."""
+    for seq in seqs:
+        key, value, headers = probe_record(seq, keys=keys)
+        await producer.send(topic, value, key=key, headers=headers)
+    await producer.flush()
