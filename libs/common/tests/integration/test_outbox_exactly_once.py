@@ -283,15 +283,7 @@ async def test_replaying_a_dead_letter_whose_effect_already_happened_changes_not
     await eventually(lambda: applied(5), 60, "the events to take effect")
     # As if another group had dead-lettered them: same value, same headers, same event ids.
     letters = [
-        DeadLetter(
-            topic=probe_topic.dlq,
-            partition=r.partition,
-            offset=r.offset,
-            key=r.key,
-            value=r.value or b"",
-            headers={k: v.decode() for k, v in r.headers},
-        )
-        for r in await read_topic(infra.kafka_bootstrap_servers, probe_topic.name)
+        DeadLetter.from_record(r) for r in await read_topic(infra.kafka_bootstrap_servers, probe_topic.name)
     ]
     assert await replay_dead_letters(infra.kafka_bootstrap_servers, letters) == 5
 

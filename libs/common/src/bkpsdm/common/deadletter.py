@@ -132,31 +132,20 @@ class DeadLetterMiddleware(BaseMiddleware):
                 return await call_next(msg)
             except Exception as exc:
                 kind = classify(exc)
-                if kind is FailureKind.UNAVAILABLE:
-                    # Our own database or broker is down: wait for it, however long, and try
-                    # this same message again (nothing after it could be handled either).
+                # Our own database or broker down: wait for it, however long, and try this same
+                # message again (nothing after it could be handled either). Anything else that
+                # may pass: a bounded number of tries. Either way the partition waits (order).
+                waiting = kind is FailureKind.UNAVAILABLE
+                if waiting or (kind is FailureKind.RETRYABLE and attempt < self.policy.max_attempts):
                     delay = self.policy.delay(min(attempt, 20))
-                    UNAVAILABLE_WAITS.labels(record.topic).inc()
+                    (UNAVAILABLE_WAITS if waiting else RETRIED).labels(record.topic).inc()
                     log.warning(
-                        "message.waiting_for_dependency",
+                        "message.waiting_for_dependency" if waiting else "message.retrying",
                         topic=record.topic,
                         offset=record.offset,
                         attempt=attempt,
                         delay_s=round(delay, 3),
                         error_type=type(exc).__name__,
-                        error=describe(exc),
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                if kind is FailureKind.RETRYABLE and attempt < self.policy.max_attempts:
-                    RETRIED.labels(record.topic).inc()
-                    delay = self.policy.delay(attempt)
-                    log.warning(
-                        "message.retrying",
-                        topic=record.topic,
-                        offset=record.offset,
-                        attempt=attempt,
-                        delay_s=round(delay, 3),
                         error=describe(exc),
                     )
                     await asyncio.sleep(delay)
@@ -228,6 +217,17 @@ class DeadLetter:
     value: bytes
     headers: dict[str, str]
 
+    @classmethod
+    def from_record(cls, record: Any) -> DeadLetter:
+        return cls(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value or b"",
+            headers={k: _header_text(v) for k, v in (record.headers or ())},
+        )
+
     @property
     def origin_topic(self) -> str:
         return self.headers.get("dlq_origin_topic") or self.topic.removesuffix(DLQ_SUFFIX)
@@ -238,15 +238,7 @@ async def read_dead_letters(
 ) -> list[DeadLetter]:
     """Everything currently in a dead-letter topic."""
     return [
-        DeadLetter(
-            topic=r.topic,
-            partition=r.partition,
-            offset=r.offset,
-            key=r.key,
-            value=r.value or b"",
-            headers={k: _header_text(v) for k, v in (r.headers or ())},
-        )
-        for r in await read_topic(bootstrap_servers, dlq_topic, timeout_s=timeout_s)
+        DeadLetter.from_record(r) for r in await read_topic(bootstrap_servers, dlq_topic, timeout_s=timeout_s)
     ]
 
 

@@ -114,35 +114,52 @@ class ServiceProcess(ManagedProcess):
         raise TimeoutError(f"{self.args} not ready: {last}\n{self.log_text()[-3000:]}")
 
 
-class KafkaBrokerProcess:
-    """A second, private Kafka broker (own ports and data) started by the project's script,
-    so a test can stop and restart it without disturbing the shared one."""
+class ScriptedInfrastructure:
+    """A private instance of a deploy/local script's service (own ports, own data), driven
+    through the same script operators use: start, stop, reset."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.port = free_port()
-        self.controller_port = free_port()
-        self.state_dir = state_dir
-        self.script = repo_root() / "deploy" / "local" / "kafka.sh"
+    script_name = ""
 
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+    def _env(self) -> dict[str, str]:
+        raise NotImplementedError
 
     def _run(self, action: str) -> None:
-        env = {
-            **os.environ,
-            "KAFKA_PORT": str(self.port),
-            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
-            "KAFKA_STATE_DIR": str(self.state_dir),
-            "KAFKA_HEAP": "384m",
-        }
-        subprocess.run([str(self.script), action], env=env, check=True, capture_output=True, timeout=120)
+        script = repo_root() / "deploy" / "local" / self.script_name
+        env = {**os.environ, **self._env()}
+        subprocess.run([str(script), action], env=env, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
         self._run("start")
 
     def stop(self) -> None:
         self._run("stop")
+
+    def reset(self) -> None:
+        self._run("reset")
+
+
+class KafkaBrokerProcess(ScriptedInfrastructure):
+    """A second, private Kafka broker (own ports and data) started by the project's script,
+    so a test can stop and restart it without disturbing the shared one."""
+
+    script_name = "kafka.sh"
+
+    def __init__(self, state_dir: Path) -> None:
+        self.port = free_port()
+        self.controller_port = free_port()
+        self.state_dir = state_dir
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _env(self) -> dict[str, str]:
+        return {
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "KAFKA_STATE_DIR": str(self.state_dir),
+            "KAFKA_HEAP": "384m",
+        }
 
     def kill(self) -> None:
         """SIGKILL the broker process: no controlled shutdown, as in a crash."""
@@ -154,34 +171,22 @@ class KafkaBrokerProcess:
                 break  # a zombie: dead, waiting for its parent to reap it
             time.sleep(0.1)
 
-    def reset(self) -> None:
-        self._run("reset")
 
-
-class PostgresProcess:
+class PostgresProcess(ScriptedInfrastructure):
     """A private PostgreSQL cluster (own port and data, deploy/local/postgres.sh), so a test
     can take the database away under a running consumer. Its data lives under
     deploy/local/.state, which the `postgres` user can reach (pytest's tmp folders are
     private to root)."""
 
+    script_name = "postgres.sh"
+
     def __init__(self, name: str) -> None:
         self.port = free_port()
         self.state_dir = repo_root() / "deploy" / "local" / ".state" / f"test-postgres-{name}"
-        self.script = repo_root() / "deploy" / "local" / "postgres.sh"
 
     @property
     def dsn(self) -> str:
         return f"postgresql://bkpsdm:bkpsdm@127.0.0.1:{self.port}/bkpsdm"
 
-    def _run(self, action: str) -> None:
-        env = {**os.environ, "PG_PORT": str(self.port), "PG_STATE_DIR": str(self.state_dir)}
-        subprocess.run([str(self.script), action], env=env, check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        self._run("start")
-
-    def stop(self) -> None:
-        self._run("stop")
-
-    def reset(self) -> None:
-        self._run("reset")
+    def _env(self) -> dict[str, str]:
+        return {"PG_PORT": str(self.port), "PG_STATE_DIR": str(self.state_dir)}
