@@ -28,12 +28,14 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
-from bkpsdm.common.broker import build_broker, subscribe_events
+from bkpsdm.common.broker import build_broker
+from bkpsdm.common.commits import OffsetCommitter
 from bkpsdm.common.db import create_pool, quote_schema
-from bkpsdm.common.deadletter import CommitThrottle, RetryPolicy
 from bkpsdm.common.events import EventMetadata
 from bkpsdm.common.kafka_admin import delete_topics
+from bkpsdm.common.retry import RetryPolicy
 from bkpsdm.common.settings import LOCAL_DATABASE_URL, LOCAL_KAFKA
+from bkpsdm.common.subscriptions import subscribe_events
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.kafka import create_test_topic
 from bkpsdm.testing.probe import ProbeEvent, apply_probe, effect_counts, prepare_probe_schema
@@ -59,7 +61,7 @@ async def produce(bootstrap: str, topic: str, events: int) -> None:
 
 
 async def consume_all(
-    bootstrap: str, pool: asyncpg.Pool, topic: TopicSpec, schema: str, events: int, commits: CommitThrottle
+    bootstrap: str, pool: asyncpg.Pool, topic: TopicSpec, schema: str, events: int, committer: OffsetCommitter
 ) -> float:
     """Events/s from the first effect to the last."""
     await prepare_probe_schema(pool, schema)
@@ -68,7 +70,7 @@ async def consume_all(
         bootstrap_servers=bootstrap,
         registry=CollectorRegistry(),
         retry_policy=RetryPolicy(3, 0.1, 1.0),
-        commits=commits,
+        committer=committer,
     )
     group = f"bench-{schema}"
     first: list[float] = []
@@ -111,8 +113,8 @@ async def run(events: int) -> dict[str, float]:
     schemas = [f"bench_consumer_{run_id}_{name}" for name in ("each", "batched")]
     try:
         await produce(bootstrap, topic.name, events)
-        per_message = await consume_all(bootstrap, pool, topic, schemas[0], events, CommitThrottle(1, 0.0))
-        batched = await consume_all(bootstrap, pool, topic, schemas[1], events, CommitThrottle(100, 0.5))
+        per_message = await consume_all(bootstrap, pool, topic, schemas[0], events, OffsetCommitter(1, 0.5))
+        batched = await consume_all(bootstrap, pool, topic, schemas[1], events, OffsetCommitter(100, 0.5))
     finally:
         async with pool.acquire() as conn:
             for schema in schemas:

@@ -13,14 +13,9 @@ from datetime import datetime
 
 import httpx
 
-SERVICES = {
-    "intake": 8001,
-    "routing": 8002,
-    "lapkin-uploader": 8003,
-    "ipasn-uploader": 8004,
-    "attendance-gateway": 8005,
-    "complaints": 8006,
-}
+from bkpsdm.common.identity import discover
+
+SERVICES = {identity.name: identity.port for identity in discover()}
 INTAKE = f"http://127.0.0.1:{SERVICES['intake']}"
 ROUTING = f"http://127.0.0.1:{SERVICES['routing']}"
 
@@ -31,7 +26,8 @@ def main() -> int:
         for name, port in SERVICES.items():
             ready = http.get(f"http://127.0.0.1:{port}/health/ready").json()
             checks = ", ".join(f"{k}={'ok' if v else 'GAGAL'}" for k, v in ready["checks"].items())
-            print(f"  {name:<20} {ready['status']:<12} {checks}   http://127.0.0.1:{port}")
+            lag = sum(sum(parts.values()) for parts in ready.get("consumer_lag", {}).values())
+            print(f"  {name:<20} {ready['status']:<12} {checks}, lag={lag}   http://127.0.0.1:{port}")
 
         correlation_id = f"demo-{uuid.uuid4().hex[:8]}"
         submission = {

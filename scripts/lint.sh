@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy libs/common/src libs/testing/src services/*/src
-for tree in libs/common/tests services/*/tests tests bench scripts; do
+.venv/bin/mypy libs/common/src libs/testing/src services/*/src simulators/src
+for tree in libs/common/tests services/*/tests simulators/tests tests bench scripts; do
   if compgen -G "$tree/**/*.py" >/dev/null || compgen -G "$tree/*.py" >/dev/null; then
     .venv/bin/mypy "$tree"
   fi

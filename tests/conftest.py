@@ -25,14 +25,15 @@ async def service_process(
     started: list[ServiceProcess] = []
 
     def start(name: str) -> ServiceProcess:
-        module, prefix = SERVICES[name]
+        identity = SERVICES[name]
+        prefix = identity.env_prefix
         env = {
             **infra.env(),
             f"{prefix}DB_SCHEMA": f"e2e_{run_id}_{name.replace('-', '_')}",
             f"{prefix}CONSUMER_GROUP_SUFFIX": f"-{run_id}",
             f"{prefix}OUTBOX_POLL_INTERVAL_S": "0.5",
         }
-        process = ServiceProcess(module, prefix, env, log_dir)
+        process = ServiceProcess(identity.module, prefix, env, log_dir)
         started.append(process.start())
         return process
 

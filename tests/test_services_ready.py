@@ -21,8 +21,9 @@ async def test_every_service_is_ready_live_and_exposes_metrics(
     await asyncio.gather(*(asyncio.to_thread(p.wait_ready, 90) for p in processes.values()))
     async with httpx.AsyncClient(timeout=10) as http:
         for name, process in processes.items():
-            ready = await http.get(f"{process.base_url}/health/ready")
-            assert ready.json() == {"status": "ok", "checks": {"database": True, "kafka": True}}, name
+            ready = (await http.get(f"{process.base_url}/health/ready")).json()
+            assert (ready["status"], ready["checks"]) == ("ok", {"database": True, "kafka": True}), name
+            assert "consumer_lag" in ready, "readiness shows each consumer group's lag"
             assert (await http.get(f"{process.base_url}/health/live")).status_code == 200
             metrics = await http.get(f"{process.base_url}/metrics")
             assert metrics.status_code == 200

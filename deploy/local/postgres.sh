@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
 # Throwaway local PostgreSQL cluster (initdb + pg_ctl), 127.0.0.1 only.
-# Usage: postgres.sh start|stop|reset|status|psql [psql args...]
-# Env: PG_PORT (54320), PG_STATE_DIR (deploy/local/.state/postgres)
+# Usage: postgres.sh start|stop|reset|status|psql|where [psql args...]
+# Env: PG_PORT (54320), PG_STATE_NAME (postgres), PG_STATE_DIR (overrides the place entirely)
+#
+# Where the data lives: as a normal user, in deploy/local/.state/<name>. As root the server
+# runs as the 'postgres' user, who may not be able to enter the checkout (a clone under
+# /root, mode 0700), so the data lives in /var/lib/bkpsdm-local/<checkout id>/<name>: a
+# folder postgres owns, outside the tree, tied to this checkout by a hash of its path.
+# `reset` (make infra-reset) deletes it; deploy/local/.state/postgres-location names it.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PORT="${PG_PORT:-54320}"
-STATE="$(realpath -m "${PG_STATE_DIR:-$HERE/.state/postgres}")"
+NAME="${PG_STATE_NAME:-postgres}"
+[[ $NAME =~ ^[A-Za-z0-9._-]+$ ]] || { echo "postgres: ERROR: PG_STATE_NAME must be a plain name" >&2; exit 1; }
+if [[ -n ${PG_STATE_DIR:-} ]]; then
+  STATE="$(realpath -m "$PG_STATE_DIR")"
+elif [[ -f $HERE/.state/$NAME/data/PG_VERSION ]]; then
+  STATE="$HERE/.state/$NAME"  # a cluster made in the tree before the data moved out: keep using it
+elif [[ $(id -u) -eq 0 ]]; then
+  CHECKOUT_ID="$(printf '%s' "$(realpath "$HERE/../..")" | sha256sum | cut -c1-12)"
+  STATE="/var/lib/bkpsdm-local/$CHECKOUT_ID/$NAME"
+else
+  STATE="$HERE/.state/$NAME"
+fi
 DATA="$STATE/data"
 SOCK="$STATE/run"  # unix socket here, not /var/run/postgresql
 LOG="$STATE/postgres.log"
@@ -45,7 +62,10 @@ sql() { as_pg "$BIN/psql" -X -q -h "$SOCK" -p "$PORT" -U "$USER_NAME" -d postgre
 init_cluster() {
   log "initdb in $DATA"
   mkdir -p "$STATE"
+  mkdir -p "$HERE/.state" && echo "$STATE" >"$HERE/.state/$NAME-location"
   if [[ $(id -u) -eq 0 ]]; then
+    # Every folder above the data must be enterable by postgres (not only the last one).
+    chmod o+x "$(dirname "$STATE")" "$(dirname "$(dirname "$STATE")")" 2>/dev/null || true
     chown postgres: "$STATE"
     as_pg test -w "$STATE" -a -x "$STATE" ||
       die "user 'postgres' cannot reach $STATE (a parent dir lacks o+x); chmod o+x it or set PG_STATE_DIR=/tmp/..."
@@ -108,6 +128,8 @@ reset() {
   # Refuse to wipe a directory that does not look like ours (env override typo).
   [[ -f $DATA/PG_VERSION || -z "$(ls -A "$STATE")" ]] || die "refusing to delete $STATE: no data/PG_VERSION in it"
   rm -rf "$STATE"
+  rm -f "$HERE/.state/$NAME-location"
+  rmdir "$(dirname "$STATE")" 2>/dev/null || true  # the checkout's folder, once empty
   log "state deleted ($STATE)"
 }
 
@@ -119,5 +141,6 @@ case "${1:-}" in
     if is_running; then echo "postgres: running ($URL)"
     else echo "postgres: stopped"; exit 3; fi ;;
   psql) shift; exec "$BIN/psql" "$URL" "$@" ;;
-  *) die "usage: $(basename "$0") start|stop|reset|status|psql [args]" ;;
+  where) echo "$STATE" ;;
+  *) die "usage: $(basename "$0") start|stop|reset|status|psql|where [args]" ;;
 esac

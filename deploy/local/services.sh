@@ -9,15 +9,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 STATE="$HERE/.state/services"
 PY="$ROOT/.venv/bin/python"
 
-# service module port
-SERVICES=(
-  "intake bkpsdm.intake 8001"
-  "routing bkpsdm.routing 8002"
-  "lapkin-uploader bkpsdm.lapkin_uploader 8003"
-  "ipasn-uploader bkpsdm.ipasn_uploader 8004"
-  "attendance-gateway bkpsdm.attendance_gateway 8005"
-  "complaints bkpsdm.complaints 8006"
-)
+# "service module port" per line, from each service's own declaration (its IDENTITY).
+services() { "$PY" -m bkpsdm.common.identity; }
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: ERROR: $*" >&2; exit 1; }
@@ -33,6 +26,7 @@ ready() { curl -fsS -m 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 start() {
   [[ -x $PY ]] || die "no Python environment; run 'make setup' first"
   mkdir -p "$STATE"
+  mapfile -t SERVICES < <(services)
   local entry name module port
   for entry in "${SERVICES[@]}"; do
     read -r name module port <<<"$entry"
@@ -55,6 +49,8 @@ start() {
 
 stop() {
   local entry name module port pid i
+  [[ -x $PY ]] || return 0
+  mapfile -t SERVICES < <(services)
   for entry in "${SERVICES[@]}"; do
     read -r name module port <<<"$entry"
     pid="$(pid_of "$name")" || continue
@@ -68,6 +64,8 @@ stop() {
 
 status() {
   local entry name module port rc=0
+  [[ -x $PY ]] || { echo "services: no Python environment"; return 3; }
+  mapfile -t SERVICES < <(services)
   for entry in "${SERVICES[@]}"; do
     read -r name module port <<<"$entry"
     if ready "$port"; then echo "$name: ready (http://127.0.0.1:$port)"

@@ -11,7 +11,7 @@ from bkpsdm.common.kafka_admin import delete_topics
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.kafka import create_test_topic, unique_name
-from bkpsdm.testing.probe import prepare_probe_schema
+from bkpsdm.testing.probe import prepare_probe_schema, probe_topic_spec
 from bkpsdm.testing.processes import ManagedProcess, WorkerFactory
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ async def probe_schema(pool: asyncpg.Pool, schema: str) -> str:
 
 @pytest.fixture
 async def probe_topic(infra: Infra) -> AsyncIterator[TopicSpec]:
-    spec = TopicSpec(name=unique_name("test.probe"), key="seq", owner="tests", description="probe")
+    spec = probe_topic_spec(unique_name("test.probe"))
     yield await create_test_topic(infra.kafka_bootstrap_servers, spec)
     await delete_topics(infra.kafka_bootstrap_servers, [spec.name, spec.dlq])
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.kafka import create_test_topic, unique_name
-from bkpsdm.testing.probe import effect_counts, enqueue_probes, pending_outbox
+from bkpsdm.testing.probe import effect_counts, enqueue_probes, pending_outbox, probe_topic_spec
 from bkpsdm.testing.processes import KafkaBrokerProcess, WorkerFactory
 from bkpsdm.testing.waiting import eventually
 
@@ -39,7 +38,7 @@ async def test_broker_restart_mid_stream_loses_nothing(
     (SIGKILL); either way the broker comes back and every event takes effect once."""
     topic = await create_test_topic(
         private_broker.bootstrap,
-        TopicSpec(name=unique_name("test.restart"), key="seq", owner="tests", description="restart"),
+        probe_topic_spec(unique_name("test.restart")),
     )
     worker(
         "consume",

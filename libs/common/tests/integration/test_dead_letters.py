@@ -14,10 +14,12 @@ from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
-from bkpsdm.common.broker import build_broker, subscribe_events
-from bkpsdm.common.deadletter import RetryPolicy, read_dead_letters, replay_dead_letters
+from bkpsdm.common.broker import build_broker
+from bkpsdm.common.dlq import read_dead_letters, replay_dead_letters
 from bkpsdm.common.errors import PermanentError, RetryableError
 from bkpsdm.common.events import EventMetadata
+from bkpsdm.common.retry import RetryPolicy
+from bkpsdm.common.subscriptions import subscribe_events
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.probe import ProbeEvent

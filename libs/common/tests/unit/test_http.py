@@ -11,11 +11,14 @@ from fastapi import APIRouter, FastAPI, HTTPException
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel
 
+from bkpsdm.common.domain_errors import DomainError, ErrorSpec, Problem
 from bkpsdm.common.http import (
+    STATUS_OF_PROBLEM,
     ApiError,
     CorrelationAndLimitsMiddleware,
     ErrorCode,
     HealthChecks,
+    HttpMetrics,
     install_error_handlers,
     install_health_and_metrics,
 )
@@ -63,12 +66,16 @@ def build_app(ready: dict[str, bool]) -> FastAPI:
     async def conflict() -> None:
         raise HTTPException(status_code=409)
 
+    @router.get("/rule/{problem}")
+    async def rule(problem: Problem) -> None:
+        raise DomainError(ErrorSpec("RULE_SAYS_NO", "Aturan menolak permintaan ini.", problem), details=[1])
+
     registry = CollectorRegistry()
     Counter("example_total", "example", registry=registry).inc()
     install_error_handlers(app)
     install_health_and_metrics(app, HealthChecks({"database": database, "kafka": kafka}), registry)
     app.include_router(router)
-    app.add_middleware(CorrelationAndLimitsMiddleware, max_body_bytes=1024)
+    app.add_middleware(CorrelationAndLimitsMiddleware, max_body_bytes=1024, metrics=HttpMetrics(registry))
     return app
 
 
@@ -181,3 +188,25 @@ async def test_an_unusable_correlation_id_is_replaced(client: httpx.AsyncClient,
     response = await client.get("/health/live", headers={"X-Correlation-ID": given})
     assert response.headers["x-correlation-id"] != given
     assert len(response.headers["x-correlation-id"]) == 32
+
+
+@pytest.mark.parametrize("problem", list(Problem))
+async def test_a_domain_error_is_mapped_to_its_status_by_the_shared_seam(
+    client: httpx.AsyncClient, problem: Problem
+) -> None:
+    response = await client.get(f"/rule/{problem.value}")
+    assert response.status_code == STATUS_OF_PROBLEM[problem]
+    assert response.json() == {
+        "code": "RULE_SAYS_NO",
+        "message": "Aturan menolak permintaan ini.",
+        "details": [1],
+    }
+
+
+async def test_requests_are_counted_and_timed_per_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/rule/not_found")
+    await client.get("/rule/conflict")
+    text = (await client.get("/metrics")).text
+    assert 'bkpsdm_http_requests_total{method="GET",route="/rule/{problem}",status="404"} 1.0' in text
+    assert 'bkpsdm_http_requests_total{method="GET",route="/rule/{problem}",status="409"} 1.0' in text
+    assert 'bkpsdm_http_request_duration_seconds_count{method="GET",route="/rule/{problem}"} 2.0' in text

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bkpsdm.common.deadletter import RetryPolicy
+from bkpsdm.common.retry import RetryPolicy
 
 
 @given(

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bkpsdm.common.contracts import SUBMISSIONS, SubmissionAcknowledged, SubmissionReceived
+from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.events import EventMetadata
+from bkpsdm.common.subscriptions import handle_once
 from bkpsdm.intake import service
 from bkpsdm.intake.adapters.memory import InMemoryIntakeUnitOfWork
-from bkpsdm.intake.domain.errors import IntakeError
 from bkpsdm.intake.domain.submission import SubmissionStatus
 
 GROUP = "intake.case-status"
@@ -50,7 +51,7 @@ async def test_a_received_submission_is_stored_with_its_event_in_one_commit() ->
 
 async def test_a_refused_submission_stores_nothing_and_sends_nothing() -> None:
     uow = InMemoryIntakeUnitOfWork()
-    with pytest.raises(IntakeError):
+    with pytest.raises(DomainError):
         await service.receive_submission(
             uow, service_code="TIDAK-ADA", perangkat_daerah="Dinas", title="x", correlation_id="c"
         )
@@ -62,9 +63,9 @@ async def test_an_acknowledgement_marks_the_submission_registered_once() -> None
     uow = InMemoryIntakeUnitOfWork()
     submission_id = await submit(uow)
     event, meta = acknowledgement(submission_id)
-    await service.record_acknowledgement(uow, event, meta, GROUP)
+    await handle_once(uow, GROUP, service.record_acknowledgement, event, meta)
     other, _ = acknowledgement(submission_id, case_id="case-2")
-    await service.record_acknowledgement(uow, other, meta, GROUP)  # same event id: a redelivery
+    await handle_once(uow, GROUP, service.record_acknowledgement, other, meta)  # same event id: a redelivery
     submission = await service.get_submission(uow, submission_id)
     assert submission.status is SubmissionStatus.ACKNOWLEDGED
     assert submission.case_id == "case-1"
@@ -74,7 +75,7 @@ async def test_an_acknowledgement_marks_the_submission_registered_once() -> None
 async def test_an_acknowledgement_for_an_unknown_submission_changes_nothing_but_is_recorded() -> None:
     uow = InMemoryIntakeUnitOfWork()
     event, meta = acknowledgement("00000000-0000-0000-0000-000000000000")
-    await service.record_acknowledgement(uow, event, meta, GROUP)
+    await handle_once(uow, GROUP, service.record_acknowledgement, event, meta)
     assert uow.submissions.rows == {}
     assert (GROUP, meta.id) in uow.inbox.handled
 
@@ -89,14 +90,14 @@ async def test_a_failure_inside_the_unit_of_work_rolls_back_the_inbox_record() -
 
     uow.submissions.save_status = broken_save  # type: ignore[method-assign,assignment]
     with pytest.raises(ConnectionError):
-        await service.record_acknowledgement(uow, event, meta, GROUP)
+        await handle_once(uow, GROUP, service.record_acknowledgement, event, meta)
     assert (GROUP, meta.id) not in uow.inbox.handled, "the redelivery will be handled"
 
 
 async def test_an_unknown_submission_id_is_not_found() -> None:
-    with pytest.raises(IntakeError) as info:
+    with pytest.raises(DomainError) as info:
         await service.get_submission(InMemoryIntakeUnitOfWork(), "nope")
-    assert info.value.code == "SUBMISSION_NOT_FOUND"
+    assert info.value.error.code == "SUBMISSION_NOT_FOUND"
 
 
 async def test_a_retried_request_with_the_same_idempotency_key_gets_the_first_receipt() -> None:
@@ -126,7 +127,7 @@ async def test_the_same_idempotency_key_with_other_content_is_refused() -> None:
         correlation_id="c",
         idempotency_key="k1",
     )
-    with pytest.raises(IntakeError) as info:
+    with pytest.raises(DomainError) as info:
         await service.receive_submission(
             uow,
             service_code="IP-ASN",
@@ -135,4 +136,4 @@ async def test_the_same_idempotency_key_with_other_content_is_refused() -> None:
             correlation_id="c",
             idempotency_key="k1",
         )
-    assert info.value.code == "IDEMPOTENCY_KEY_REUSED"
+    assert info.value.error.code == "IDEMPOTENCY_KEY_REUSED"

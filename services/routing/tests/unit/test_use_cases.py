@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bkpsdm.common.contracts import CASES, SubmissionAcknowledged, SubmissionReceived
+from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.events import EventMetadata
+from bkpsdm.common.subscriptions import handle_once
 from bkpsdm.routing import service
 from bkpsdm.routing.adapters.memory import InMemoryRoutingUnitOfWork
 
@@ -28,8 +30,8 @@ def received(submission_id: str = "sub-1") -> tuple[SubmissionReceived, EventMet
 async def test_a_received_submission_opens_a_case_and_acknowledges_it_under_the_same_correlation() -> None:
     uow = InMemoryRoutingUnitOfWork()
     event, meta = received()
-    case = await service.open_case_for_submission(uow, event, meta, GROUP)
-    assert case is not None
+    assert await handle_once(uow, GROUP, service.open_case_for_submission, event, meta)
+    case = await service.case_for_submission(uow, "sub-1")
     [entry] = uow.outbox.entries
     assert entry.topic == CASES.name
     assert entry.key == "sub-1"
@@ -41,15 +43,16 @@ async def test_a_received_submission_opens_a_case_and_acknowledges_it_under_the_
 async def test_redelivery_and_a_second_event_for_the_same_submission_open_nothing_more() -> None:
     uow = InMemoryRoutingUnitOfWork()
     event, meta = received()
-    first = await service.open_case_for_submission(uow, event, meta, GROUP)
-    assert await service.open_case_for_submission(uow, event, meta, GROUP) is None  # redelivered
+    assert await handle_once(uow, GROUP, service.open_case_for_submission, event, meta)
+    first = await service.case_for_submission(uow, "sub-1")
+    assert not await handle_once(uow, GROUP, service.open_case_for_submission, event, meta), "redelivered"
     _, resent = received()
-    assert await service.open_case_for_submission(uow, event, resent, GROUP) is None  # sent again
-    assert len(uow.outbox.entries) == 1
-    assert first is not None
+    assert await handle_once(uow, GROUP, service.open_case_for_submission, event, resent), "sent again"
+    assert len(uow.outbox.entries) == 1, "a second event for the same submission opens nothing more"
     assert (await service.case_for_submission(uow, "sub-1")).case_id == first.case_id
 
 
 async def test_an_unknown_submission_has_no_case() -> None:
-    with pytest.raises(service.CaseNotFound):
+    with pytest.raises(DomainError) as info:
         await service.case_for_submission(InMemoryRoutingUnitOfWork(), "nope")
+    assert info.value.error.code == "CASE_NOT_FOUND"

@@ -7,35 +7,33 @@
   the few redeliveries after a crash harmless. Failures go through the dead-letter
   middleware, which retries a bounded number of times and then dead-letters, so nothing
   loops forever. Other subscribers default to `NACK_ON_ERROR`.
-- `subscribe_events` decodes the CloudEvents envelope and the JSON payload into the
-  registered event model and binds the correlation id for every log line of the handler.
+- Subscriptions (`subscriptions.py`) decode the envelope and payload and record each
+  delivery in the inbox; this module only builds the broker.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy, BaseMiddleware
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
-from bkpsdm.common.deadletter import CommitThrottle, RetryPolicy, dead_letter_middleware
-from bkpsdm.common.errors import PermanentError
-from bkpsdm.common.events import CORRELATION_HEADER, Event, EventMetadata
+from bkpsdm.common.commits import OffsetCommitter
+from bkpsdm.common.deadletter import dead_letter_middleware
+from bkpsdm.common.events import CORRELATION_HEADER
+from bkpsdm.common.kafka_records import install_lenient_header_keys
 from bkpsdm.common.logs import correlation_scope, get_logger
-from bkpsdm.common.topics import TopicSpec
+from bkpsdm.common.retry import RetryPolicy
 
 log = get_logger(__name__)
-
-EventT = TypeVar("EventT", bound=Event)
-EventHandler = Callable[[Any, EventMetadata], Awaitable[None]]
 
 
 class CorrelationMiddleware(BaseMiddleware):
@@ -70,14 +68,32 @@ async def tolerant_parser(
     invalid = []
     for name, value in record.headers:
         try:
-            value.decode("utf-8")
+            (value or b"").decode("utf-8")  # Kafka allows a header without a value
         except UnicodeDecodeError:
             invalid.append(name)
-    if invalid:
-        headers = [(n, v.decode("utf-8", "replace").encode()) for n, v in record.headers]
-        headers.append((INVALID_HEADERS_MARK, ",".join(invalid).encode()))
+    if invalid or any(value is None for _, value in record.headers):
+        headers = [(n, (v or b"").decode("utf-8", "replace").encode()) for n, v in record.headers]
+        if invalid:
+            headers.append((INVALID_HEADERS_MARK, ",".join(invalid).encode()))
         record = dataclasses.replace(record, headers=tuple(headers))
     return await original(record)
+
+
+class CommittingKafkaBroker(KafkaBroker):
+    """A KafkaBroker whose stop first commits what was handled (and from then on each message
+    as it finishes), so a graceful stop leaves no handled message uncommitted."""
+
+    committer: OffsetCommitter
+
+    async def stop(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> None:
+        await self.committer.stop()
+        await super().stop(exc_type, exc_val, exc_tb)
+        await self.committer.commit_all()  # the message in progress, if its commit failed earlier
 
 
 def build_broker(
@@ -86,9 +102,12 @@ def build_broker(
     bootstrap_servers: str,
     registry: CollectorRegistry,
     retry_policy: RetryPolicy,
-    commits: CommitThrottle | None = None,
-) -> KafkaBroker:
-    return KafkaBroker(
+    committer: OffsetCommitter | None = None,
+) -> CommittingKafkaBroker:
+    # A header key that is not UTF-8 would otherwise fail inside aiokafka and loop forever.
+    install_lenient_header_keys(INVALID_HEADERS_MARK)
+    committer = committer or OffsetCommitter(registry=registry)
+    broker = CommittingKafkaBroker(
         bootstrap_servers,
         client_id=f"bkpsdm-{service}",
         enable_idempotence=True,
@@ -97,7 +116,7 @@ def build_broker(
         middlewares=[
             KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="bkpsdm"),
             CorrelationMiddleware,
-            dead_letter_middleware(retry_policy, commits),
+            dead_letter_middleware(retry_policy, committer),
         ],
         parser=tolerant_parser,
         logger=logging.getLogger(f"bkpsdm.{service}.faststream"),
@@ -105,38 +124,8 @@ def build_broker(
         log_level=logging.DEBUG,
         graceful_timeout=15.0,
     )
-
-
-def subscribe_events(
-    broker: KafkaBroker,
-    topic: TopicSpec,
-    group: str,
-    handlers: Mapping[type[Event], EventHandler],
-) -> None:
-    """Subscribe `group` to `topic`, dispatching each event to its handler by `ce_type`.
-
-    Event types the group has no handler for are skipped (a topic may gain new types; old
-    consumers must keep going). A missing envelope or a payload that does not fit its
-    schema raises a permanent error, and the message is dead-lettered.
-    """
-    by_type = {model.event_type: (model, handler) for model, handler in handlers.items()}
-
-    @broker.subscriber(
-        topic.name,
-        group_id=group,
-        # Offsets are committed by the dead-letter middleware, throttled (CommitThrottle).
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",  # a new group must not miss what was published before it joined
-        no_reply=True,  # never publish to a topic a record's `reply_to` header names
+    broker.committer = committer
+    committer.watch(
+        lambda: [(s.consumer, s.group_id or "") for s in broker.subscribers if getattr(s, "consumer", None)]  # type: ignore[attr-defined]
     )
-    async def on_event(msg: KafkaMessage) -> None:
-        if INVALID_HEADERS_MARK in msg.headers:
-            raise PermanentError(f"headers are not UTF-8 text: {msg.headers[INVALID_HEADERS_MARK]}")
-        meta = EventMetadata.from_headers(msg.headers)
-        entry = by_type.get(meta.type)
-        if entry is None:
-            log.info("event.skipped", reason="no handler for type", group=group)
-            return
-        model, handler = entry
-        event = model.model_validate_json(msg.body)
-        await handler(event, meta)
+    return broker

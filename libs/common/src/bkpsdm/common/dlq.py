@@ -16,9 +16,76 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from bkpsdm.common.deadletter import DeadLetter, read_dead_letters, replay_dead_letters
+from aiokafka import AIOKafkaProducer
+
+from bkpsdm.common.deadletter import DLQ_HEADERS, header_text
+from bkpsdm.common.kafka_admin import read_topic
+from bkpsdm.common.logs import get_logger
 from bkpsdm.common.settings import LOCAL_KAFKA
+from bkpsdm.common.topics import DLQ_SUFFIX
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str]
+
+    @classmethod
+    def from_record(cls, record: Any) -> DeadLetter:
+        return cls(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value or b"",
+            headers={k: header_text(v) for k, v in (record.headers or ())},
+        )
+
+    @property
+    def origin_topic(self) -> str:
+        return self.headers.get("dlq_origin_topic") or self.topic.removesuffix(DLQ_SUFFIX)
+
+
+async def read_dead_letters(
+    bootstrap_servers: str, dlq_topic: str, *, timeout_s: float = 5.0
+) -> list[DeadLetter]:
+    """Everything currently in a dead-letter topic."""
+    return [
+        DeadLetter.from_record(r) for r in await read_topic(bootstrap_servers, dlq_topic, timeout_s=timeout_s)
+    ]
+
+
+async def replay_dead_letters(bootstrap_servers: str, letters: Sequence[DeadLetter]) -> int:
+    """Publish dead letters back to their origin topic with their original headers.
+
+    Consumers de-duplicate by event id, so replaying a letter whose effect did happen
+    changes nothing; one whose cause is fixed is now handled.
+    """
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for letter in letters:
+            original = {k: v for k, v in letter.headers.items() if k not in DLQ_HEADERS}
+            original["content-type"] = letter.headers.get("dlq_content_type", "")
+            headers = [(k, v.encode()) for k, v in original.items()]
+            headers.append(
+                ("dlq_replayed_from", f"{letter.topic}:{letter.partition}:{letter.offset}".encode())
+            )
+            await producer.send_and_wait(letter.origin_topic, letter.value, key=letter.key, headers=headers)
+            log.info("dead_letter.replayed", topic=letter.origin_topic, dlq_offset=letter.offset)
+        return len(letters)
+    finally:
+        await producer.stop()
 
 
 def summary(letter: DeadLetter) -> dict[str, str | int]:

@@ -25,6 +25,7 @@ import asyncpg
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from pydantic import ValidationError
 
+from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.events import MissingEnvelopeError
 
 
@@ -44,6 +45,7 @@ class RetryableError(Exception):
 
 _PERMANENT: tuple[type[BaseException], ...] = (
     PermanentError,
+    DomainError,  # a business rule said no: it will say no again
     ValidationError,
     json.JSONDecodeError,
     UnicodeDecodeError,

@@ -18,11 +18,19 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from pydantic import AfterValidator
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bkpsdm.common.domain_errors import DomainError, ErrorSpec, Problem
 from bkpsdm.common.errors import FailureKind, classify, describe
 from bkpsdm.common.logs import correlation_scope, get_logger
 
@@ -60,6 +68,47 @@ COMMON_ERRORS: dict[str, ErrorCode] = {
 }
 
 _BY_STATUS = {e.status: e for e in COMMON_ERRORS.values()}
+
+# How each kind of domain problem is said over HTTP: decided here, once, for every service.
+STATUS_OF_PROBLEM: dict[Problem, int] = {
+    Problem.INVALID: 422,
+    Problem.MALFORMED: 400,
+    Problem.NOT_FOUND: 404,
+    Problem.CONFLICT: 409,
+    Problem.FORBIDDEN: 403,
+    Problem.UNAUTHENTICATED: 401,
+    Problem.TOO_LARGE: 413,
+    Problem.UNSUPPORTED_TYPE: 415,
+    Problem.UNAVAILABLE: 503,
+}
+
+
+def http_error(spec: ErrorSpec) -> ErrorCode:
+    return ErrorCode(spec.code, spec.message, STATUS_OF_PROBLEM[spec.problem])
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a stable code, a message in Bahasa Indonesia, optional details."""
+
+    code: str = Field(description="Kode galat yang stabil, mis. SUBMISSION_NOT_FOUND")
+    message: str = Field(description="Pesan dalam Bahasa Indonesia")
+    details: Any = Field(default=None, description="Rincian, mis. daftar kesalahan per baris")
+
+
+def error_responses(*specs: ErrorSpec | ErrorCode, common: bool = True) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route: each status it can answer with the error body, the
+    codes listed per status. `common` adds what any route can answer (422 invalid request,
+    413, 415 where a body is read, 503 when the database or broker is down, 500)."""
+    by_status: dict[int, list[str]] = {}
+    codes = [http_error(s) if isinstance(s, ErrorSpec) else s for s in specs]
+    if common:
+        codes += [COMMON_ERRORS[c] for c in ("REQUEST_INVALID", "SERVICE_UNAVAILABLE", "INTERNAL_ERROR")]
+    for code in codes:
+        by_status.setdefault(code.status, []).append(code.code)
+    return {
+        status: {"model": ErrorBody, "description": "Kode: " + ", ".join(sorted(set(names)))}
+        for status, names in sorted(by_status.items())
+    }
 
 
 def _printable(value: str) -> str:
@@ -120,7 +169,11 @@ def unexpected_error_response(exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        return error_response(exc.error, exc.details)
+        return error_response(exc.error, exc.details, headers=getattr(exc, "headers", None))
+
+    async def on_domain_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        return error_response(http_error(exc.error), exc.details)
 
     async def on_validation(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -142,6 +195,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(COMMON_ERRORS["REQUEST_INVALID"])
 
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(asyncpg.DataError, on_bad_value)
@@ -149,12 +203,39 @@ def install_error_handlers(app: FastAPI) -> None:
     # correlation id is still bound: 503 when our database or broker is down, else 500.
 
 
-class CorrelationAndLimitsMiddleware:
-    """Binds the correlation id for the request and refuses bodies over the size limit."""
+class HttpMetrics:
+    """Requests, statuses and latency per route template (never the raw path: ids stay out)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        self.requests = Counter(
+            "bkpsdm_http_requests_total",
+            "HTTP requests answered, by route template and status",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "bkpsdm_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template",
+            ["method", "route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=registry,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+
+class CorrelationAndLimitsMiddleware:
+    """Binds the correlation id for the request, refuses bodies over the size limit, and
+    counts and times every request."""
+
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, metrics: HttpMetrics | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -178,14 +259,17 @@ class CorrelationAndLimitsMiddleware:
             finally:
                 # The route's template, not the raw path: ids (a NIP one day) stay out of logs.
                 route = getattr(scope.get("route"), "path", None) or "(unmatched)"
+                elapsed = time.perf_counter() - started
                 quiet = route.startswith(("/health", "/metrics"))
                 (log.debug if quiet else log.info)(
                     "http.request",
                     method=scope["method"],
                     route=route,
                     status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                    duration_ms=round(elapsed * 1000, 1),
                 )
+                if self.metrics is not None:
+                    self.metrics.observe(scope["method"], route, status or 500, elapsed)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, declared: str, cid: str) -> None:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -238,6 +322,8 @@ ReadinessCheck = Callable[[], Awaitable[bool]]
 @dataclass
 class HealthChecks:
     checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    # Shown with readiness but never deciding it (e.g. consumer lag per group and partition).
+    details: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
     async def run(self) -> dict[str, bool]:
         results: dict[str, bool] = {}
@@ -259,10 +345,10 @@ def install_health_and_metrics(app: FastAPI, health: HealthChecks, registry: Col
     async def ready() -> Response:
         results = await health.run()
         ok = all(results.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": results},
-            status_code=200 if ok else 503,
-        )
+        body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": results}
+        for name, detail in health.details.items():
+            body[name] = detail()
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from bkpsdm.common.events import Event, EventMetadata, metadata_for
+from bkpsdm.common.outbox import key_of
 from bkpsdm.common.topics import TopicSpec
 
 
@@ -29,10 +30,13 @@ class InMemoryOutbox:
     entries: list[OutboxEntry] = field(default_factory=list)
 
     async def add(
-        self, topic: TopicSpec, key: str, event: Event, *, aggregate_type: str, correlation_id: str | None
+        self, topic: TopicSpec, event: Event, *, correlation_id: str | None, aggregate_type: str | None = None
     ) -> str:
+        key = key_of(topic, event)  # the same contract check as the real outbox
         meta = metadata_for(event, self.source, correlation_id)
-        self.entries.append(OutboxEntry(topic.name, key, event, meta, aggregate_type))
+        self.entries.append(
+            OutboxEntry(topic.name, key, event, meta, aggregate_type or topic.key.removesuffix("_id"))
+        )
         return meta.id
 
     def events(self) -> list[Event]:

@@ -1,19 +1,31 @@
 """Transactional outbox: events written with the state change, published by a relay.
 
-`enqueue` adds an event inside the caller's transaction. `OutboxRelay` claims pending rows
-with `FOR UPDATE SKIP LOCKED` (several relays at once never publish the same row in
-parallel), publishes them with an idempotent producer (acks=all), and marks them sent in
-the same transaction. A relay killed after publishing but before its commit publishes
-those rows again: consumers de-duplicate by event id (inbox), so effects stay exactly once.
-It wakes on LISTEN/NOTIFY and polls as a fallback.
+`enqueue` adds an event inside the caller's transaction, after checking it against its
+topic's contract (the topic carries that event type; the Kafka key is the field the topic
+declares; the record fits Kafka's size limit), so a row can be refused by Kafka for itself
+only in rare cases (a topic reconfigured under us, an ACL removed).
 
-A row Kafka refuses for the record itself (a topic that does not exist, a record over the
-topic's size limit) is retried; after `park_after` such refusals it is parked: left pending
-with its error, its key held back so that key's order is kept, the rest of the outbox
-flowing. `bkpsdm_outbox_parked` counts them; an operator fixes the cause and clears
-`parked_at` (docs/OPERATIONS.md). Broker-side failures (no connection, no leader, timeouts)
-are never held against a row: what went through is marked, the rest waits, the relay backs
-off and takes a fresh producer.
+`OutboxRelay` publishes pending rows with one idempotent producer (acks=all). Each key
+hashes to one of `RELAY_SLOTS` slots; a relay claimer owns a slot through a PostgreSQL
+advisory lock held by its own connection, so a key is only ever published by one claimer of
+one process at a time and keeps its order on the topic. A claimer pipelines: it claims the
+next batch of its slots while earlier batches wait for their acknowledgements, and marks
+batches sent in order as they are acknowledged. Order inside a partition is the idempotent
+producer's job: Kafka refuses a record whose sequence number skips a refused one
+(OUT_OF_ORDER_SEQUENCE_NUMBER), so a later row of a key can never overtake a refused row.
+A relay killed after publishing and before marking publishes those rows again; consumers
+de-duplicate by event id (inbox), so effects stay exactly once, and first deliveries keep
+the key's order.
+
+A row Kafka refuses for the record itself (too large for its topic, a topic that does not
+exist) counts an attempt (the first may be shared with the rows of its record batch, which
+the broker refuses whole; later tries send the row alone); after `park_after` attempts it is
+parked: left pending with its
+error, its key held back so that key's order is kept, the rest of the outbox flowing.
+`bkpsdm_outbox_parked` counts them; an operator fixes the cause and clears `parked_at`
+(docs/OPERATIONS.md). Broker-side failures (no connection, no leader, timeouts, a producer
+out of sequence after a refusal) are never held against a row: what went through is marked,
+the rest waits, and the relay takes a fresh producer.
 """
 
 from __future__ import annotations
@@ -23,7 +35,10 @@ import contextlib
 import json
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+import zlib
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +53,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
     UnknownTopicOrPartitionError,
 )
+from asyncpg.pool import PoolConnectionProxy
 from prometheus_client import Counter, Gauge
 
 from bkpsdm.common.db import Connection, quote_schema
@@ -50,36 +66,61 @@ log = get_logger(__name__)
 
 PUBLISHED = Counter("bkpsdm_outbox_published_total", "Outbox rows published to Kafka", ["schema"])
 RELAY_ERRORS = Counter("bkpsdm_outbox_relay_errors_total", "Relay rounds that failed", ["schema"])
-ROW_FAILURES = Counter("bkpsdm_outbox_row_failures_total", "Rows Kafka refused in a batch", ["schema"])
+ROW_FAILURES = Counter("bkpsdm_outbox_row_failures_total", "Rows Kafka refused for themselves", ["schema"])
+ORDER_VIOLATIONS = Counter(
+    "bkpsdm_outbox_order_violations_total",
+    "Rows acknowledged after an earlier row of their key was refused (should stay 0)",
+    ["schema"],
+)
 LAST_BATCH = Gauge("bkpsdm_outbox_last_batch_rows", "Rows the relay claimed in its last batch", ["schema"])
 PARKED = Gauge("bkpsdm_outbox_parked", "Rows parked after repeated refusals", ["schema"])
+PENDING = Gauge("bkpsdm_outbox_pending", "Rows not yet published (parked ones excluded)", ["schema"])
 OLDEST_PENDING = Gauge(
     "bkpsdm_outbox_oldest_pending_seconds", "Age of the oldest row not yet published", ["schema"]
 )
 
-
 # Kafka's default message.max.bytes is 1 MiB. A larger event would fail at every publish
-# attempt and hold up its key share forever, so it is refused when written: big content
-# travels by reference (the owning service serves it over HTTP) or in chunks.
+# attempt, so it is refused when written: big content travels by reference (the owning
+# service serves it over HTTP) or in chunks.
 MAX_EVENT_BYTES = 900_000
+# Keys hash to this many slots (the `slot` column); fixed, so that relays configured with
+# different numbers of claimers still agree on which key is whose.
+RELAY_SLOTS = 16
 
 
 class EventTooLarge(PermanentError):
     """Retrying cannot shrink it: permanent."""
 
 
+class ContractViolation(PermanentError):
+    """An event its topic does not carry, or without the topic's key: a bug, never retried."""
+
+
+def key_of(topic: TopicSpec, event: Event) -> str:
+    """The Kafka key the topic declares (`TopicSpec.key` names a field of the event)."""
+    if topic.events and type(event) not in topic.events:
+        carried = ", ".join(e.event_type for e in topic.events)
+        raise ContractViolation(
+            f"{topic.name} does not carry {type(event).event_type} (it carries {carried})"
+        )
+    value = getattr(event, topic.key, None)
+    if value is None or str(value) == "":
+        raise ContractViolation(f"{type(event).event_type} has no {topic.key!r}, the key of {topic.name}")
+    return str(value)
+
+
 async def enqueue(
     conn: Connection,
     schema: str,
     topic: TopicSpec,
-    key: str,
     event: Event,
     *,
     source: str,
     correlation_id: str | None,
-    aggregate_type: str,
+    aggregate_type: str | None = None,
 ) -> str:
     """Add `event` to the outbox inside the caller's transaction; return its event id."""
+    key = key_of(topic, event)
     meta = metadata_for(event, source=source, correlation_id=correlation_id)
     payload = event.model_dump_json()
     headers = json.dumps(meta.to_headers())
@@ -91,7 +132,7 @@ async def enqueue(
         " (id, aggregatetype, aggregateid, type, topic, payload, headers)"
         " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)",
         uuid.UUID(meta.id),
-        aggregate_type,
+        aggregate_type or topic.key.removesuffix("_id"),
         key,
         meta.type,
         topic.name,
@@ -99,38 +140,6 @@ async def enqueue(
         headers,
     )
     return meta.id
-
-
-def _claim_sql(schema: str) -> str:
-    q = quote_schema(schema)
-    # $2 claimers share the keys by hash ($3 is this one's share): a key always goes through
-    # the same claimer, so concurrent claimers never reorder one key's events. A row whose key
-    # has an older pending row that this claim does not hold (another relay process has it,
-    # or it is parked) waits: per-key order on the topic holds with several relays too. Behind
-    # a row Kafka refused before, only that row is retried until it goes through or is parked.
-    return f"""
-        WITH claimed AS (
-            SELECT id, seq, topic, aggregateid FROM {q}.outbox
-            WHERE sent_at IS NULL AND parked_at IS NULL
-              AND mod(hashtext(aggregateid)::bigint + 2147483648, $2) = $3
-              AND NOT EXISTS (  -- behind a refused or parked row: not even claimed, so a
-                SELECT 1 FROM {q}.outbox b  -- parked key's backlog cannot fill the batches
-                WHERE b.sent_at IS NULL AND b.topic = outbox.topic AND b.aggregateid = outbox.aggregateid
-                  AND b.seq < outbox.seq AND (b.parked_at IS NOT NULL OR b.attempts > 0)
-              )
-            ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED
-        )
-        SELECT o.id, o.topic, o.aggregateid, o.payload::text AS payload, o.headers::text AS headers,
-               o.attempts
-        FROM claimed c JOIN {q}.outbox o ON o.id = c.id
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {q}.outbox e
-            WHERE e.sent_at IS NULL AND e.topic = c.topic
-              AND e.aggregateid = c.aggregateid AND e.seq < c.seq
-              AND e.id NOT IN (SELECT id FROM claimed)
-        )
-        ORDER BY c.seq
-    """
 
 
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
@@ -175,28 +184,38 @@ def _row_error(exc: BaseException) -> bool:
     return isinstance(exc, _ROW_ERRORS)
 
 
-def _waves(rows: list[asyncpg.Record]) -> list[list[asyncpg.Record]]:
-    """Rows (in outbox order) split so that wave n holds the n-th row of every key."""
-    waves: list[list[asyncpg.Record]] = []
-    seen: dict[tuple[str, str], int] = {}
-    for row in rows:
-        key = (row["topic"], row["aggregateid"])
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        if n == len(waves):
-            waves.append([])
-        waves[n].append(row)
-    return waves
+def _slot_lock_space(schema: str) -> int:
+    """The first half of the two-int advisory lock key: one space per schema's outbox."""
+    return zlib.crc32(f"bkpsdm.outbox.{schema}".encode()) - 2**31
 
 
 class BrokerUnavailable(RuntimeError):
     """No row of a batch reached Kafka: the broker, not the rows, is the problem."""
 
 
+@dataclass
+class _Flight:
+    """One claimed batch whose records were handed to the producer."""
+
+    rows: list[asyncpg.Record]
+    futures: list[tuple[asyncpg.Record, asyncio.Future[Any]]] = field(default_factory=list)
+    refused: dict[Any, BaseException] = field(default_factory=dict)  # refused before leaving
+
+
+@dataclass
+class _Round:
+    """What one pump of a claimer's slots learnt: keys with a refused row, rows marked."""
+
+    failed_keys: set[tuple[str, str]] = field(default_factory=set)
+    sent: int = 0
+    trouble: bool = False  # something failed: stop claiming, settle, take a fresh producer
+
+
 class OutboxRelay:
-    """Publishes a schema's outbox. `claimers` loops run at once, each over its own share of
-    the keys, so one's database work overlaps another's publishing without reordering any
-    key. Sent rows are kept for tracing until `prune()` removes them."""
+    """Publishes a schema's outbox. `claimers` loops run at once, each over its own slots
+    (slot s belongs to claimer s mod claimers), each with its own connection holding the
+    advisory locks of the slots it publishes. Sent rows are kept for tracing until
+    `prune()` removes them."""
 
     def __init__(
         self,
@@ -211,6 +230,7 @@ class OutboxRelay:
         park_after: int = 5,
         stop_timeout_s: float = 10.0,
         publish_timeout_s: float = 60.0,
+        batches_in_flight: int = 3,
     ) -> None:
         self._pool = pool
         self._schema = schema
@@ -218,12 +238,30 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._dsn = dsn
-        self._claimers = claimers
+        self._claimers = max(1, min(claimers, RELAY_SLOTS))
         self._park_after = park_after
         self._stop_timeout_s = stop_timeout_s
         self._publish_timeout_s = publish_timeout_s
+        self._batches_in_flight = max(1, batches_in_flight)
+        self._lock_space = _slot_lock_space(schema)
         q = quote_schema(schema)
-        self._claim_sql = _claim_sql(schema)
+        # Behind a refused or parked row of its key a row waits (partial index: such rows are
+        # rare, so the check is nearly free); the refused row itself is tried again alone.
+        self._claim_sql = f"""
+            SELECT o.seq, o.id, o.topic, o.aggregateid, o.payload::text AS payload,
+                   o.headers::text AS headers, o.attempts
+            FROM {q}.outbox o
+            WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND o.slot = ANY($1::smallint[])
+              AND o.seq > $2
+              AND NOT EXISTS (
+                SELECT 1 FROM {q}.outbox b
+                WHERE b.sent_at IS NULL AND (b.parked_at IS NOT NULL OR b.attempts > 0)
+                  AND b.topic = o.topic AND b.aggregateid = o.aggregateid AND b.seq < o.seq)
+            ORDER BY o.seq LIMIT $3
+        """
+        self._lock_sql = (
+            "SELECT array_agg(s)::int[] FROM unnest($2::int[]) AS s WHERE pg_try_advisory_lock($1, s)"
+        )
         self._mark_sql = f"UPDATE {q}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
         self._fail_sql = (
             f"UPDATE {q}.outbox o SET attempts = o.attempts + 1, last_error = f.error,"
@@ -234,22 +272,26 @@ class OutboxRelay:
         self._stats_sql = (
             f"SELECT (SELECT extract(epoch FROM now() - created_at) FROM {q}.outbox"
             "         WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1) AS oldest,"
+            f"       (SELECT count(*) FROM {q}.outbox WHERE sent_at IS NULL AND parked_at IS NULL) AS pending,"
             f"       (SELECT count(*) FROM {q}.outbox WHERE parked_at IS NOT NULL AND sent_at IS NULL) AS parked"
         )
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
         self._listener: asyncpg.Connection | None = None
         self._listener_lock = asyncio.Lock()
-        self._wakeups = [asyncio.Event() for _ in range(claimers)]
+        self._wakeups = [asyncio.Event() for _ in range(self._claimers)]
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.rounds_completed = 0  # claim rounds that went through, empty ones included
 
+    def slots_of(self, claimer: int) -> list[int]:
+        return [s for s in range(RELAY_SLOTS) if s % self._claimers == claimer]
+
     async def start(self) -> None:
         self._stopping = False
         self._tasks = [
-            asyncio.create_task(self._run(share), name=f"outbox-relay-{self._schema}-{share}")
-            for share in range(self._claimers)
+            asyncio.create_task(self._run(claimer), name=f"outbox-relay-{self._schema}-{claimer}")
+            for claimer in range(self._claimers)
         ]
 
     async def stop(self) -> None:
@@ -267,95 +309,28 @@ class OutboxRelay:
         await self._close_listener()
         await self._close_producer(self._producer)
 
-    async def publish_pending(self, share: int = 0) -> int:
-        """Publish one batch of claimer `share`'s keys; return how many rows were marked sent."""
-        return await self._publish_batch(await self._get_producer(), share)
-
-    async def _publish_batch(self, producer: AIOKafkaProducer, share: int) -> int:
-        async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(self._claim_sql, self._batch_size, self._claimers, share)
-            if not rows:
-                return 0
-            LAST_BATCH.labels(self._schema).set(len(rows))
-            refused: dict[Any, BaseException] = {}
-            held_keys: set[tuple[str, str]] = set()
-            sent = []
-            # Waves: the n-th row of each key goes out only after every (n-1)-th row was
-            # acknowledged, so a row Kafka refuses can never be overtaken by a later row of its
-            # key (the producer may put them in different requests). Rows of distinct keys
-            # share a wave: usually a batch is one wave.
-            for wave in _waves(rows):
-                in_flight = []
-                for row in wave:
-                    key = (row["topic"], row["aggregateid"])
-                    if key in held_keys:
-                        continue  # an older row of this key failed: keep the key's order
-                    try:
-                        future = await producer.send(
-                            row["topic"],
-                            value=row["payload"].encode(),
-                            key=row["aggregateid"].encode(),
-                            headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
-                        )
-                    except KafkaError as exc:  # refused before it left
-                        if not _row_error(exc):
-                            # No metadata, no connection: every further send would wait as long.
-                            raise BrokerUnavailable(describe(exc)) from exc
-                        refused[row["id"]] = exc  # too large, no such topic: this row only
-                        held_keys.add(key)
-                        continue
-                    in_flight.append((row, future))
-                # With idempotence aiokafka never expires a batch while the broker is away:
-                # bound the wait for acknowledgements.
-                try:
-                    results = await asyncio.wait_for(
-                        asyncio.gather(*(f for _, f in in_flight), return_exceptions=True),
-                        self._publish_timeout_s,
-                    )
-                except TimeoutError:
-                    raise BrokerUnavailable(
-                        f"no acknowledgement within {self._publish_timeout_s} s"
-                    ) from None
-                for (row, _), result in zip(in_flight, results, strict=True):
-                    if isinstance(result, BaseException):
-                        refused[row["id"]] = result
-                        held_keys.add((row["topic"], row["aggregateid"]))
-                    else:
-                        sent.append(row["id"])
-            # Only errors about the record itself count against a row; if nothing went through
-            # and nothing was the rows' fault, the broker is down: roll back and back off.
-            counted = {row_id: describe(exc) for row_id, exc in refused.items() if _row_error(exc)}
-            if refused and not sent and not counted:
-                raise BrokerUnavailable(describe(next(iter(refused.values()))))
-            if sent:
-                await conn.execute(self._mark_sql, sent)
-            if counted:
-                await conn.execute(self._fail_sql, list(counted), list(counted.values()), self._park_after)
-        PUBLISHED.labels(self._schema).inc(len(sent))
-        if refused:
-            # A refused batch leaves the idempotent producer's sequence for its partition with
-            # a gap; a fresh producer starts clean (the other claimer picks it up next round).
-            await self._close_producer(producer)
-            ROW_FAILURES.labels(self._schema).inc(len(counted))
-            log.warning(
-                "outbox.rows_refused",
-                schema=self._schema,
-                refused=len(refused),
-                counted=len(counted),
-                error=describe(next(iter(refused.values()))),
-            )
-        return len(sent)
+    async def publish_pending(self, claimer: int = 0) -> int:
+        """Publish what claimer `claimer`'s slots have pending, once through; return rows
+        marked sent. Slots another relay holds are left to it."""
+        async with self._pool.acquire() as conn:
+            try:
+                slots = await self._lock_slots(conn, self.slots_of(claimer))
+                if not slots:
+                    return 0
+                return await self._pump(conn, await self._get_producer(), slots)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock_all()")
 
     async def drain(self) -> int:
         """Publish until nothing is pending, with every claimer; return rows published."""
 
-        async def claimer(share: int) -> int:
+        async def claimer(n: int) -> int:
             total = 0
-            while (n := await self.publish_pending(share)) > 0:
-                total += n
+            while (published := await self.publish_pending(n)) > 0:
+                total += published
             return total
 
-        return sum(await asyncio.gather(*(claimer(share) for share in range(self._claimers))))
+        return sum(await asyncio.gather(*(claimer(n) for n in range(self._claimers))))
 
     async def prune(self, retention: timedelta) -> int:
         """Delete sent rows older than `retention`; return how many."""
@@ -370,47 +345,197 @@ class OutboxRelay:
         assert row is not None
         oldest, parked = float(row["oldest"] or 0.0), int(row["parked"])
         OLDEST_PENDING.labels(self._schema).set(oldest)
+        PENDING.labels(self._schema).set(int(row["pending"]))
         PARKED.labels(self._schema).set(parked)
         return oldest, parked
 
-    async def _run(self, share: int) -> None:
-        failures = 0
-        wakeup = self._wakeups[share]
-        while not self._stopping:
-            producer: AIOKafkaProducer | None = None
+    async def _lock_slots(self, conn: Connection, wanted: Sequence[int]) -> list[int]:
+        """The slots of `wanted` whose advisory locks this session could take."""
+        got = await conn.fetchval(self._lock_sql, self._lock_space, list(wanted))
+        return sorted(got or [])
+
+    async def _pump(self, conn: Connection, producer: AIOKafkaProducer, slots: list[int]) -> int:
+        """Claim batches of `slots` and hand them to the producer while earlier batches wait
+        for their acknowledgements (up to `batches_in_flight`); mark each batch sent, in
+        order, once acknowledged. Stops claiming at the first refusal or failure, settles
+        what is in flight and returns; the caller then takes a fresh producer."""
+        state = _Round()
+        in_flight: deque[_Flight] = deque()
+        held: set[tuple[str, str]] = set()  # keys with a row refused before leaving
+        cursor, exhausted = 0, False
+        try:
+            while True:
+                while not state.trouble and not exhausted and len(in_flight) < self._batches_in_flight:
+                    rows = await conn.fetch(self._claim_sql, slots, cursor, self._batch_size)
+                    exhausted = len(rows) < self._batch_size
+                    if not rows:
+                        break
+                    cursor = rows[-1]["seq"]
+                    LAST_BATCH.labels(self._schema).set(len(rows))
+                    flight = await self._send(producer, rows, held)
+                    in_flight.append(flight)
+                    state.trouble = state.trouble or bool(flight.refused)
+                if not in_flight:
+                    break
+                await self._settle(conn, in_flight.popleft(), state)
+        finally:
+            # Whatever happens (a database error while marking, cancellation at stop), the
+            # records handed to the producer are awaited, so none is left half-tracked.
+            for flight in in_flight:
+                await asyncio.gather(*(f for _, f in flight.futures), return_exceptions=True)
+        PUBLISHED.labels(self._schema).inc(state.sent)
+        self.rounds_completed += 1
+        if state.trouble:
+            # After a refusal the producer's sequence for that partition has a gap: every
+            # later record there would be refused as out of sequence. A fresh one starts clean.
+            await self._close_producer(producer)
+        return state.sent
+
+    async def _send(
+        self, producer: AIOKafkaProducer, rows: list[asyncpg.Record], held: set[tuple[str, str]]
+    ) -> _Flight:
+        flight = _Flight(rows)
+        for row in rows:
+            key = (row["topic"], row["aggregateid"])
+            if key in held:
+                continue  # an older row of this key was refused: keep the key's order
+            # The broker refuses a whole record batch for one bad record, so a first refusal
+            # may be a neighbour's. A row refused before goes out alone (flushed on both
+            # sides): what is refused then is its own fault, and an innocent row goes through.
+            alone = row["attempts"] > 0
             try:
-                await self._ensure_listener()
-                wakeup.clear()
-                producer = await self._get_producer()
-                published = await self._publish_batch(producer, share)
-                self.rounds_completed += 1
-                failures = 0
-                if published >= self._batch_size:
-                    continue
-                if published == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wakeup.wait(), self._poll_interval_s)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # The rows stay pending (the transaction rolled back). After a broker failure
-                # a fresh producer avoids a stuck idempotence sequence; a database failure
-                # leaves the producer (and the other claimers using it) alone.
-                failures += 1
-                RELAY_ERRORS.labels(self._schema).inc()
-                log.warning(
-                    "outbox.relay_failed",
-                    schema=self._schema,
-                    error=describe(exc),
-                    error_type=type(exc).__name__,
-                    failures=failures,
+                if alone:
+                    await producer.flush()
+                future = await producer.send(
+                    row["topic"],
+                    value=row["payload"].encode(),
+                    key=row["aggregateid"].encode(),
+                    headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
                 )
-                if isinstance(exc, KafkaError | BrokerUnavailable):
-                    await self._close_producer(producer)
-                if isinstance(exc, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
-                    await self._close_listener()
-                delay = min(0.2 * 2 ** min(failures, 6), 10.0) * (0.5 + random.random() / 2)
-                await asyncio.sleep(delay)
+                if alone:
+                    await producer.flush()
+            except KafkaError as exc:  # refused before it left
+                if not _row_error(exc):
+                    # No metadata, no connection: every further send would wait as long.
+                    if not flight.futures and not flight.refused:
+                        raise BrokerUnavailable(describe(exc)) from exc
+                    flight.refused[row["id"]] = exc
+                    break
+                flight.refused[row["id"]] = exc  # too large, no such topic: this row only
+                held.add(key)
+                continue
+            flight.futures.append((row, future))
+        return flight
+
+    async def _settle(self, conn: Connection, flight: _Flight, state: _Round) -> None:
+        # With idempotence aiokafka never expires a batch while the broker is away: bound the
+        # wait for acknowledgements.
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*(f for _, f in flight.futures), return_exceptions=True),
+                self._publish_timeout_s,
+            )
+        except TimeoutError:
+            raise BrokerUnavailable(f"no acknowledgement within {self._publish_timeout_s} s") from None
+        refused = dict(flight.refused)
+        sent = []
+        for (row, _), result in zip(flight.futures, results, strict=True):
+            key = (row["topic"], row["aggregateid"])
+            if isinstance(result, BaseException):
+                refused[row["id"]] = result
+                state.failed_keys.add(key)
+            else:
+                if key in state.failed_keys:
+                    # The idempotent producer should make this impossible; count it if not.
+                    ORDER_VIOLATIONS.labels(self._schema).inc()
+                    log.error("outbox.order_violation", schema=self._schema, event_id=str(row["id"]))
+                sent.append(row["id"])
+        for row_id in flight.refused:
+            state.failed_keys.update((r["topic"], r["aggregateid"]) for r in flight.rows if r["id"] == row_id)
+        # Only errors about the record itself count against a row; if nothing went through
+        # and nothing was the rows' fault, the broker is down.
+        counted = {row_id: describe(exc) for row_id, exc in refused.items() if _row_error(exc)}
+        if sent:
+            await conn.execute(self._mark_sql, sent)
+            state.sent += len(sent)
+        if counted:
+            await conn.execute(self._fail_sql, list(counted), list(counted.values()), self._park_after)
+            ROW_FAILURES.labels(self._schema).inc(len(counted))
+        if refused:
+            state.trouble = True
+            log.warning(
+                "outbox.rows_refused",
+                schema=self._schema,
+                refused=len(refused),
+                counted=len(counted),
+                error=describe(next(iter(refused.values()))),
+            )
+            if not sent and not counted and not state.sent:
+                raise BrokerUnavailable(describe(next(iter(refused.values()))))
+
+    async def _run(self, claimer: int) -> None:
+        failures = 0
+        wakeup = self._wakeups[claimer]
+        conn: PoolConnectionProxy[asyncpg.Record] | None = None
+        slots: list[int] = []
+        try:
+            while not self._stopping:
+                producer: AIOKafkaProducer | None = None
+                try:
+                    await self._ensure_listener()
+                    wakeup.clear()
+                    if conn is None or conn.is_closed():
+                        conn, slots = await self._claimer_connection(), []
+                    missing = [s for s in self.slots_of(claimer) if s not in slots]
+                    if missing:  # another relay may have let go of them since
+                        slots = sorted({*slots, *await self._lock_slots(conn, missing)})
+                    published = 0
+                    if slots:
+                        producer = await self._get_producer()
+                        published = await self._pump(conn, producer, slots)
+                    failures = 0
+                    if published == 0:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wakeup.wait(), self._poll_interval_s)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    # The rows stay pending. After a broker failure a fresh producer avoids a
+                    # stuck idempotence sequence; after a database failure the connection (and
+                    # with it the slot locks) is dropped and taken again.
+                    failures += 1
+                    RELAY_ERRORS.labels(self._schema).inc()
+                    log.warning(
+                        "outbox.relay_failed",
+                        schema=self._schema,
+                        error=describe(exc),
+                        error_type=type(exc).__name__,
+                        failures=failures,
+                    )
+                    if isinstance(exc, KafkaError | BrokerUnavailable):
+                        await self._close_producer(producer)
+                    if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
+                        await self._close_listener()
+                        if conn is not None:
+                            await self._release(conn)
+                            conn = None
+                    delay = min(0.2 * 2 ** min(failures, 6), 10.0) * (0.5 + random.random() / 2)
+                    await asyncio.sleep(delay)
+        finally:
+            if conn is not None:
+                await self._release(conn)
+
+    async def _claimer_connection(self) -> PoolConnectionProxy[asyncpg.Record]:
+        """A pool connection the claimer keeps while it runs: its session holds the slot
+        locks, which PostgreSQL releases by itself if the relay dies."""
+        return await self._pool.acquire()
+
+    async def _release(self, conn: PoolConnectionProxy[asyncpg.Record]) -> None:
+        """Give the slots up and the connection back (a broken one is discarded by the pool)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.execute("SELECT pg_advisory_unlock_all()"), 2)
+        with contextlib.suppress(Exception):
+            await self._pool.release(conn, timeout=2)
 
     async def _get_producer(self) -> AIOKafkaProducer:
         async with self._producer_lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -24,21 +24,27 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from bkpsdm.common.broker import build_broker
+from bkpsdm.common.commits import OffsetCommitter
 from bkpsdm.common.db import Database, MigrationError, migrate_service
-from bkpsdm.common.deadletter import CommitThrottle, RetryPolicy
 from bkpsdm.common.errors import describe
+from bkpsdm.common.events import Event
 from bkpsdm.common.http import (
     CorrelationAndLimitsMiddleware,
     HealthChecks,
+    HttpMetrics,
     install_error_handlers,
     install_health_and_metrics,
 )
+from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.inbox import prune_inbox
 from bkpsdm.common.kafka_admin import ensure_topics
 from bkpsdm.common.logs import configure_logging, get_logger
 from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+from bkpsdm.common.retry import RetryPolicy
 from bkpsdm.common.settings import ServiceSettings
-from bkpsdm.common.topics import TopicRegistry
+from bkpsdm.common.subscriptions import UseCase, consume
+from bkpsdm.common.topics import TopicRegistry, TopicSpec
+from bkpsdm.common.uow import UnitOfWork
 
 log = get_logger(__name__)
 
@@ -68,14 +74,16 @@ class ServiceRuntime:
     def __init__(
         self,
         *,
-        service: str,
+        identity: ServiceIdentity,
         settings: ServiceSettings,
         migrations: Path,
         topics: TopicRegistry,
     ) -> None:
-        self.service = service
+        self.identity = identity
+        self.service = service = identity.name
         self.settings = settings
-        self.schema = settings.db_schema or service.replace("-", "_")
+        self.schema = settings.db_schema or identity.schema
+        self.http_port = identity.port if settings.http_port is None else settings.http_port
         self.topics = topics
         self.migrations = migrations
         self.metrics = CollectorRegistry(auto_describe=True)
@@ -86,6 +94,9 @@ class ServiceRuntime:
             settings.db_pool_max,
             settings.db_acquire_timeout_s,
         )
+        self.committer = OffsetCommitter(
+            settings.commit_every_messages, settings.commit_interval_s, registry=self.metrics
+        )
         self.broker: KafkaBroker = build_broker(
             service=service,
             bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -93,11 +104,14 @@ class ServiceRuntime:
             retry_policy=RetryPolicy(
                 settings.retry_attempts, settings.retry_base_delay_s, settings.retry_max_delay_s
             ),
-            commits=CommitThrottle(settings.commit_every_messages, settings.commit_interval_s),
+            committer=self.committer,
         )
         self.relay: OutboxRelay | None = None
         self._maintenance: asyncio.Task[None] | None = None
-        self.health = HealthChecks({"database": self.db.ping, "kafka": lambda: self.broker.ping(timeout=2.0)})
+        self.health = HealthChecks(
+            {"database": self.db.ping, "kafka": lambda: self.broker.ping(timeout=2.0)},
+            details={"consumer_lag": lambda: self.committer.lags},
+        )
 
     def consumer_group(self, purpose: str) -> str:
         """The Kafka consumer group (`intake.case-status`, plus the deployment's suffix)."""
@@ -107,6 +121,25 @@ class ServiceRuntime:
         """The name the inbox records handled events under: stable across deployments, so a
         new deployment (a new group suffix, reading from the start) skips what was done."""
         return f"{self.service}.{purpose}"
+
+    def consume(
+        self,
+        topic: TopicSpec,
+        purpose: str,
+        unit_of_work: Callable[[], UnitOfWork],
+        handlers: Mapping[type[Event], UseCase],
+    ) -> None:
+        """Subscribe to `topic` for `purpose` (the consumer group and the inbox name); each
+        use case runs inside a unit of work that has recorded the delivery (see
+        `bkpsdm.common.subscriptions.consume`)."""
+        consume(
+            self.broker,
+            topic,
+            group=self.consumer_group(purpose),
+            inbox_name=self.inbox_name(purpose),
+            unit_of_work=unit_of_work,
+            handlers=handlers,
+        )
 
     async def start(self) -> None:
         kafka = self.settings.kafka_bootstrap_servers
@@ -135,6 +168,7 @@ class ServiceRuntime:
         await self.relay.start()
         self._maintenance = asyncio.create_task(self._maintain(), name=f"maintenance-{self.service}")
         await self.broker.start()
+        self.committer.start()
         log.info("service.started", schema=self.schema, migrations_applied=applied)
 
     async def _when_reachable(self, what: str, target: str, connect: Callable[[], Awaitable[None]]) -> None:
@@ -183,6 +217,8 @@ class ServiceRuntime:
             self._maintenance.cancel()
             await asyncio.gather(self._maintenance, return_exceptions=True)
             self._maintenance = None
+        # The broker commits what was handled, lets the consumers finish the message in
+        # progress (its offset is committed as it finishes) and leaves the groups.
         await self.broker.stop()
         if self.relay is not None:
             await self.relay.stop()
@@ -212,7 +248,7 @@ class ServiceRuntime:
         install_health_and_metrics(app, self.health, self.metrics)
         for router in routers:
             app.include_router(router)
-        app.add_middleware(CorrelationAndLimitsMiddleware)
+        app.add_middleware(CorrelationAndLimitsMiddleware, metrics=HttpMetrics(self.metrics))
         return app
 
 
@@ -222,7 +258,7 @@ def run_service(runtime: ServiceRuntime, app: FastAPI) -> None:
     config = uvicorn.Config(
         app,
         host=runtime.settings.http_host,
-        port=runtime.settings.http_port,
+        port=runtime.http_port,
         log_config=None,  # our JSON logging is already configured
         access_log=False,
         timeout_graceful_shutdown=20,

@@ -34,7 +34,7 @@ class ServiceSettings(BaseSettings):
         default=LOCAL_DATABASE_URL, validation_alias="DATABASE_URL", pattern=r"^postgres(ql)?://"
     )
     http_host: str = "127.0.0.1"
-    http_port: int = Field(default=8000, ge=1, le=65535)
+    http_port: int | None = Field(default=None, ge=0, le=65535)  # None: the service's own; 0: any free
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     db_schema: str = Field(default="", pattern=r"^([a-z_][a-z0-9_]*)?$")
     db_pool_min: int = Field(default=1, ge=1)

@@ -24,9 +24,10 @@ from bkpsdm.common.topics import TopicSpec
 
 class Outbox(Protocol):
     async def add(
-        self, topic: TopicSpec, key: str, event: Event, *, aggregate_type: str, correlation_id: str | None
+        self, topic: TopicSpec, event: Event, *, correlation_id: str | None, aggregate_type: str | None = None
     ) -> str:
-        """Add `event` (Kafka key `key`) to go out when the unit of work commits; its event id."""
+        """Add `event` to go out on `topic` when the unit of work commits; its event id. The
+        topic must carry the event; the Kafka key is the field the topic declares."""
         ...
 
 
@@ -56,13 +57,12 @@ class PostgresOutbox:
         self._conn, self._schema, self._source = conn, schema, source
 
     async def add(
-        self, topic: TopicSpec, key: str, event: Event, *, aggregate_type: str, correlation_id: str | None
+        self, topic: TopicSpec, event: Event, *, correlation_id: str | None, aggregate_type: str | None = None
     ) -> str:
         return await enqueue(
             self._conn,
             self._schema,
             topic,
-            key,
             event,
             source=self._source,
             correlation_id=correlation_id,

@@ -35,7 +35,15 @@ class ProbeEvent(Event):
     event_type: ClassVar[str] = "id.go.bkpsdm.testing.probe.v1"
 
     seq: int
+    key: str = ""  # the Kafka key of probe topics (`probe_topic_spec`)
     padding: str = ""
+
+
+def probe_topic_spec(name: str, partitions: int = 3) -> TopicSpec:
+    """A test topic carrying probe events, keyed by their `key`."""
+    return TopicSpec(
+        name=name, key="key", owner="tests", description="probe", partitions=partitions, events=(ProbeEvent,)
+    )
 
 
 async def prepare_probe_schema(pool: asyncpg.Pool, schema: str) -> None:
@@ -80,8 +88,7 @@ async def enqueue_probes(
                     conn,
                     schema,
                     topic,
-                    f"key-{seq % keys}",
-                    ProbeEvent(seq=seq),
+                    ProbeEvent(seq=seq, key=f"key-{seq % keys}"),
                     source="/tests",
                     correlation_id=f"cid-{seq}",
                     aggregate_type="probe",
@@ -101,11 +108,8 @@ def probe_record(
     """(key, value, headers) of probe event `seq` as a producer would publish it directly."""
     meta = EventMetadata(type=ProbeEvent.event_type, source="/tests", correlation_id=f"cid-{seq}")
     headers = [(k, v.encode()) for k, v in meta.to_headers().items()]
-    return (
-        f"key-{seq % keys}".encode(),
-        ProbeEvent(seq=seq, padding=padding).model_dump_json().encode(),
-        headers,
-    )
+    key = f"key-{seq % keys}"
+    return (key.encode(), ProbeEvent(seq=seq, key=key, padding=padding).model_dump_json().encode(), headers)
 
 
 async def publish_probes(producer: AIOKafkaProducer, topic: str, seqs: range, *, keys: int = 7) -> None:

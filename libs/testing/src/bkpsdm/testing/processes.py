@@ -174,19 +174,18 @@ class KafkaBrokerProcess(ScriptedInfrastructure):
 
 class PostgresProcess(ScriptedInfrastructure):
     """A private PostgreSQL cluster (own port and data, deploy/local/postgres.sh), so a test
-    can take the database away under a running consumer. Its data lives under
-    deploy/local/.state, which the `postgres` user can reach (pytest's tmp folders are
-    private to root)."""
+    can take the database away under a running consumer. Its data goes where postgres.sh
+    puts it (a place the `postgres` user can reach, also when the checkout is private)."""
 
     script_name = "postgres.sh"
 
     def __init__(self, name: str) -> None:
         self.port = free_port()
-        self.state_dir = repo_root() / "deploy" / "local" / ".state" / f"test-postgres-{name}"
+        self.state_name = f"test-postgres-{name}"
 
     @property
     def dsn(self) -> str:
         return f"postgresql://bkpsdm:bkpsdm@127.0.0.1:{self.port}/bkpsdm"
 
     def _env(self) -> dict[str, str]:
-        return {"PG_PORT": str(self.port), "PG_STATE_DIR": str(self.state_dir)}
+        return {"PG_PORT": str(self.port), "PG_STATE_NAME": self.state_name}

@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
+from bkpsdm.common.identity import ServiceIdentity, discover
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.settings import ServiceSettings
 from bkpsdm.testing.infra import Infra
@@ -17,15 +18,8 @@ from bkpsdm.testing.processes import ServiceProcess
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
-# Every service as a process: name -> (module, settings prefix).
-SERVICES: dict[str, tuple[str, str]] = {
-    "intake": ("bkpsdm.intake", "BKPSDM_INTAKE_"),
-    "routing": ("bkpsdm.routing", "BKPSDM_ROUTING_"),
-    "lapkin-uploader": ("bkpsdm.lapkin_uploader", "BKPSDM_LAPKIN_UPLOADER_"),
-    "ipasn-uploader": ("bkpsdm.ipasn_uploader", "BKPSDM_IPASN_UPLOADER_"),
-    "attendance-gateway": ("bkpsdm.attendance_gateway", "BKPSDM_ATTENDANCE_GATEWAY_"),
-    "complaints": ("bkpsdm.complaints", "BKPSDM_COMPLAINTS_"),
-}
+# Every installed service, by name, as each declares itself.
+SERVICES: dict[str, ServiceIdentity] = {identity.name: identity for identity in discover()}
 # Starts one of SERVICES by name as a process (see tests/conftest.py).
 ServiceFactory = Callable[[str], ServiceProcess]
 
@@ -60,8 +54,8 @@ async def assert_service_runs(
     """The service starts on the real broker and database, migrates its own schema (outbox
     and inbox included), reports ready, and answers unknown routes in Indonesian."""
     async with running_service(bootstrap, settings) as (_, client):
-        ready = await client.get("/health/ready")
-        assert ready.json() == {"status": "ok", "checks": {"database": True, "kafka": True}}
+        ready = (await client.get("/health/ready")).json()
+        assert (ready["status"], ready["checks"]) == ("ok", {"database": True, "kafka": True})
         missing = await client.get("/api/v1/belum-ada")
         assert missing.status_code == 404
         assert missing.json()["code"] == "NOT_FOUND"

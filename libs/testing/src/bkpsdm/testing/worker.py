@@ -20,14 +20,14 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
-from bkpsdm.common.broker import build_broker, subscribe_events
+from bkpsdm.common.broker import build_broker
 from bkpsdm.common.db import create_pool
-from bkpsdm.common.deadletter import RetryPolicy
 from bkpsdm.common.events import EventMetadata
 from bkpsdm.common.logs import configure_logging, get_logger
 from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
-from bkpsdm.common.topics import TopicSpec
-from bkpsdm.testing.probe import ProbeEvent, apply_probe
+from bkpsdm.common.retry import RetryPolicy
+from bkpsdm.common.subscriptions import subscribe_events
+from bkpsdm.testing.probe import ProbeEvent, apply_probe, probe_topic_spec
 
 log = get_logger("bkpsdm.testing.worker")
 
@@ -56,7 +56,7 @@ async def consume(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
         if args.crash_after and handled >= args.crash_after:
             crash()
 
-    spec = TopicSpec(name=args.topic, key="seq", owner="tests", description="probe")
+    spec = probe_topic_spec(args.topic)
     subscribe_events(broker, spec, args.group, {ProbeEvent: on_probe})
     await broker.start()
     log.info("worker.ready")
@@ -90,10 +90,10 @@ class CrashingProducer:
 class LoggingRelay(OutboxRelay):
     """Says what each batch published, so a test can see which relay did the work."""
 
-    async def _publish_batch(self, producer: Any, share: int) -> int:
-        published = await super()._publish_batch(producer, share)
+    async def _pump(self, conn: Any, producer: Any, slots: list[int]) -> int:
+        published = await super()._pump(conn, producer, slots)
         if published:
-            log.info("relay.batch_published", rows=published, share=share)
+            log.info("relay.batch_published", rows=published, slots=slots)
         return published
 
 

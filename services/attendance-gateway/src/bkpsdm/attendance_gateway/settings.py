@@ -1,10 +1,10 @@
-from pydantic_settings import SettingsConfigDict
+"""attendance-gateway's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.settings import ServiceSettings
+
+IDENTITY = ServiceIdentity("attendance-gateway", port=8005)
 
 
 class AttendanceGatewaySettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="BKPSDM_ATTENDANCE_GATEWAY_", extra="ignore")
-
-    http_port: int = 8005
-    db_schema: str = "attendance_gateway"
+    model_config = IDENTITY.settings_config()

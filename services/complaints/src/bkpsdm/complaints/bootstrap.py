@@ -9,14 +9,13 @@ from fastapi import FastAPI
 from bkpsdm.common.contracts import TOPICS
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.settings import load_settings
-from bkpsdm.complaints.settings import ComplaintsSettings
+from bkpsdm.complaints.settings import IDENTITY, ComplaintsSettings
 
-SERVICE = "complaints"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
 def bootstrap(settings: ComplaintsSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or load_settings(ComplaintsSettings)
-    runtime = ServiceRuntime(service=SERVICE, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
+    runtime = ServiceRuntime(identity=IDENTITY, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
     app = runtime.http_app([], title="BKPSDM Complaints")
     return runtime, app

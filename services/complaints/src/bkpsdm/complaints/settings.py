@@ -1,10 +1,10 @@
-from pydantic_settings import SettingsConfigDict
+"""complaints's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.settings import ServiceSettings
+
+IDENTITY = ServiceIdentity("complaints", port=8006)
 
 
 class ComplaintsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="BKPSDM_COMPLAINTS_", extra="ignore")
-
-    http_port: int = 8006
-    db_schema: str = "complaints"
+    model_config = IDENTITY.settings_config()

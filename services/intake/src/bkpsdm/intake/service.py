@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bkpsdm.common.contracts import SUBMISSIONS, SubmissionAcknowledged, SubmissionReceived
-from bkpsdm.common.events import EventMetadata
+from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.uow import UnitOfWork
-from bkpsdm.intake.domain.errors import IntakeError
+from bkpsdm.intake.domain import errors
 from bkpsdm.intake.domain.submission import Submission, acknowledge, new_submission
 
 log = get_logger(__name__)
-SOURCE = "/bkpsdm/intake"
 
 
 class SubmissionRepository(Protocol):
@@ -60,12 +59,11 @@ async def receive_submission(
                 submission.perangkat_daerah,
                 submission.title,
             ):
-                raise IntakeError("IDEMPOTENCY_KEY_REUSED")
+                raise DomainError(errors.IDEMPOTENCY_KEY_REUSED)
             log.info("submission.retry_answered", submission_id=first.submission_id)
             return Receipt(first, replayed=True)
         await uow.outbox.add(
             SUBMISSIONS,
-            submission.submission_id,
             SubmissionReceived(
                 submission_id=submission.submission_id,
                 service_code=submission.service_code,
@@ -73,7 +71,6 @@ async def receive_submission(
                 title=submission.title,
                 received_at=submission.received_at,
             ),
-            aggregate_type="submission",
             correlation_id=correlation_id,
         )
     log.info(
@@ -86,21 +83,19 @@ async def get_submission(uow: IntakeUnitOfWork, submission_id: str) -> Submissio
     async with uow:
         submission = await uow.submissions.get(submission_id)
     if submission is None:
-        raise IntakeError("SUBMISSION_NOT_FOUND")
+        raise DomainError(errors.SUBMISSION_NOT_FOUND)
     return submission
 
 
 async def record_acknowledgement(
-    uow: IntakeUnitOfWork, event: SubmissionAcknowledged, meta: EventMetadata, inbox_name: str
+    uow: IntakeUnitOfWork, event: SubmissionAcknowledged, correlation_id: str | None
 ) -> None:
-    async with uow:
-        if not await uow.inbox.first_delivery(inbox_name, meta):
-            log.info("event.duplicate_skipped")
-            return
-        submission = await uow.submissions.get(event.submission_id, for_update=True)
-        if submission is None:
-            # Not ours (another intake deployment, or data reset): nothing to update.
-            log.warning("submission.acknowledgement_unknown", submission_id=event.submission_id)
-            return
-        await uow.submissions.save_status(acknowledge(submission, event.case_id, event.acknowledged_at))
+    """Routing opened a case: the submission is registered (TERCATAT). Runs inside the
+    subscription's unit of work, which has already skipped a redelivery."""
+    submission = await uow.submissions.get(event.submission_id, for_update=True)
+    if submission is None:
+        # Not ours (another intake deployment, or data reset): nothing to update.
+        log.warning("submission.acknowledgement_unknown", submission_id=event.submission_id)
+        return
+    await uow.submissions.save_status(acknowledge(submission, event.case_id, event.acknowledged_at))
     log.info("submission.acknowledged", submission_id=event.submission_id, case_id=event.case_id)

@@ -1,10 +1,10 @@
-from pydantic_settings import SettingsConfigDict
+"""intake's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.settings import ServiceSettings
+
+IDENTITY = ServiceIdentity("intake", port=8001)
 
 
 class IntakeSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="BKPSDM_INTAKE_", extra="ignore")
-
-    http_port: int = 8001
-    db_schema: str = "intake"
+    model_config = IDENTITY.settings_config()

@@ -9,14 +9,13 @@ from fastapi import FastAPI
 from bkpsdm.common.contracts import TOPICS
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.settings import load_settings
-from bkpsdm.ipasn_uploader.settings import IpasnUploaderSettings
+from bkpsdm.ipasn_uploader.settings import IDENTITY, IpasnUploaderSettings
 
-SERVICE = "ipasn-uploader"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
 def bootstrap(settings: IpasnUploaderSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or load_settings(IpasnUploaderSettings)
-    runtime = ServiceRuntime(service=SERVICE, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
+    runtime = ServiceRuntime(identity=IDENTITY, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
     app = runtime.http_app([], title="BKPSDM IP-ASN Uploader")
     return runtime, app

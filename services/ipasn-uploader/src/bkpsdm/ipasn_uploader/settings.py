@@ -1,10 +1,10 @@
-from pydantic_settings import SettingsConfigDict
+"""ipasn-uploader's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.settings import ServiceSettings
+
+IDENTITY = ServiceIdentity("ipasn-uploader", port=8004)
 
 
 class IpasnUploaderSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="BKPSDM_IPASN_UPLOADER_", extra="ignore")
-
-    http_port: int = 8004
-    db_schema: str = "ipasn_uploader"
+    model_config = IDENTITY.settings_config()

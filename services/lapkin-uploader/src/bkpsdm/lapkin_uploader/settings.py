@@ -1,10 +1,10 @@
-from pydantic_settings import SettingsConfigDict
+"""lapkin-uploader's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.settings import ServiceSettings
+
+IDENTITY = ServiceIdentity("lapkin-uploader", port=8003)
 
 
 class LapkinUploaderSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="BKPSDM_LAPKIN_UPLOADER_", extra="ignore")
-
-    http_port: int = 8003
-    db_schema: str = "lapkin_uploader"
+    model_config = IDENTITY.settings_config()

@@ -12,19 +12,17 @@ from bkpsdm.common.settings import load_settings
 from bkpsdm.routing.adapters.repository import PostgresRoutingUnitOfWork
 from bkpsdm.routing.entrypoints.handlers import register_handlers
 from bkpsdm.routing.entrypoints.http import build_router
-from bkpsdm.routing.service import SOURCE
-from bkpsdm.routing.settings import RoutingSettings
+from bkpsdm.routing.settings import IDENTITY, RoutingSettings
 
-SERVICE = "routing"
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
 
 def bootstrap(settings: RoutingSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or load_settings(RoutingSettings)
-    runtime = ServiceRuntime(service=SERVICE, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
+    runtime = ServiceRuntime(identity=IDENTITY, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
 
     def unit_of_work() -> PostgresRoutingUnitOfWork:
-        return PostgresRoutingUnitOfWork(runtime.db, SOURCE)
+        return PostgresRoutingUnitOfWork(runtime.db, IDENTITY.source)
 
     register_handlers(runtime, unit_of_work)
     app = runtime.http_app([build_router(unit_of_work)], title="BKPSDM Routing")

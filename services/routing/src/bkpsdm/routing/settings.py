@@ -1,10 +1,10 @@
-from pydantic_settings import SettingsConfigDict
+"""routing's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.settings import ServiceSettings
+
+IDENTITY = ServiceIdentity("routing", port=8002)
 
 
 class RoutingSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="BKPSDM_ROUTING_", extra="ignore")
-
-    http_port: int = 8002
-    db_schema: str = "routing"
+    model_config = IDENTITY.settings_config()

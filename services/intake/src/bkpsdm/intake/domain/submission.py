@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from bkpsdm.intake.domain.errors import IntakeError
+from bkpsdm.common.domain_errors import DomainError
+from bkpsdm.intake.domain import errors
 
 # Service standards the agency runs (seeds 000-004), by the code applicants use.
 SERVICE_CATALOGUE: dict[str, str] = {
@@ -38,11 +39,11 @@ class Submission:
 def new_submission(service_code: str, perangkat_daerah: str, title: str, now: datetime) -> Submission:
     code = service_code.strip().upper()
     if code not in SERVICE_CATALOGUE:
-        raise IntakeError("SERVICE_UNKNOWN")
+        raise DomainError(errors.SERVICE_UNKNOWN)
     if not perangkat_daerah.strip():
-        raise IntakeError("APPLICANT_REQUIRED")
+        raise DomainError(errors.APPLICANT_REQUIRED)
     if not title.strip():
-        raise IntakeError("TITLE_REQUIRED")
+        raise DomainError(errors.TITLE_REQUIRED)
     return Submission(
         submission_id=str(uuid.uuid4()),
         service_code=code,

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
-from bkpsdm.common.http import ApiError, PlainText
+from bkpsdm.common.http import PlainText, error_responses
 from bkpsdm.common.logs import current_correlation_id, new_correlation_id
 from bkpsdm.intake import service
-from bkpsdm.intake.domain.errors import CATALOGUE, IntakeError
+from bkpsdm.intake.domain import errors
 from bkpsdm.intake.domain.submission import Submission
 from bkpsdm.intake.service import IntakeUnitOfWork
 
@@ -54,34 +54,40 @@ def build_router(unit_of_work: Callable[[], IntakeUnitOfWork]) -> APIRouter:
         "/submissions",
         status_code=201,
         response_model=SubmissionView,
-        responses={200: {"description": "A retry with the same Idempotency-Key: the first receipt"}},
+        responses={
+            200: {"description": "A retry with the same Idempotency-Key: the first receipt"},
+            **error_responses(
+                errors.SERVICE_UNKNOWN,
+                errors.APPLICANT_REQUIRED,
+                errors.TITLE_REQUIRED,
+                errors.IDEMPOTENCY_KEY_REUSED,
+            ),
+        },
     )
     async def submit(
         request: SubmissionRequest,
         response: Response,
         idempotency_key: Annotated[str | None, Header(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = None,
     ) -> SubmissionView:
-        try:
-            receipt = await service.receive_submission(
-                unit_of_work(),
-                service_code=request.service_code,
-                perangkat_daerah=request.perangkat_daerah,
-                title=request.title,
-                correlation_id=current_correlation_id() or new_correlation_id(),
-                idempotency_key=idempotency_key,
-            )
-        except IntakeError as exc:
-            raise ApiError(CATALOGUE[exc.code]) from exc
+        receipt = await service.receive_submission(
+            unit_of_work(),
+            service_code=request.service_code,
+            perangkat_daerah=request.perangkat_daerah,
+            title=request.title,
+            correlation_id=current_correlation_id() or new_correlation_id(),
+            idempotency_key=idempotency_key,
+        )
         if receipt.replayed:
             response.status_code = 200
             response.headers["Idempotent-Replayed"] = "true"
         return SubmissionView.of(receipt.submission)
 
-    @router.get("/submissions/{submission_id}", response_model=SubmissionView)
+    @router.get(
+        "/submissions/{submission_id}",
+        response_model=SubmissionView,
+        responses=error_responses(errors.SUBMISSION_NOT_FOUND),
+    )
     async def status(submission_id: str) -> SubmissionView:
-        try:
-            return SubmissionView.of(await service.get_submission(unit_of_work(), submission_id))
-        except IntakeError as exc:
-            raise ApiError(CATALOGUE[exc.code]) from exc
+        return SubmissionView.of(await service.get_submission(unit_of_work(), submission_id))
 
     return router

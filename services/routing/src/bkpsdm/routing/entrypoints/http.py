@@ -9,11 +9,10 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from bkpsdm.common.http import ApiError, ErrorCode
+from bkpsdm.common.http import error_responses
 from bkpsdm.routing import service
+from bkpsdm.routing.domain import errors
 from bkpsdm.routing.service import RoutingUnitOfWork
-
-CASE_NOT_FOUND = ErrorCode("CASE_NOT_FOUND", "Berkas untuk pengajuan ini belum tercatat.", 404)
 
 
 class CaseView(BaseModel):
@@ -28,12 +27,13 @@ class CaseView(BaseModel):
 def build_router(unit_of_work: Callable[[], RoutingUnitOfWork]) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
-    @router.get("/cases/by-submission/{submission_id}", response_model=CaseView)
+    @router.get(
+        "/cases/by-submission/{submission_id}",
+        response_model=CaseView,
+        responses=error_responses(errors.CASE_NOT_FOUND),
+    )
     async def case_by_submission(submission_id: uuid.UUID) -> CaseView:
-        try:
-            case = await service.case_for_submission(unit_of_work(), str(submission_id))
-        except service.CaseNotFound as exc:
-            raise ApiError(CASE_NOT_FOUND) from exc
+        case = await service.case_for_submission(unit_of_work(), str(submission_id))
         return CaseView(**case.__dict__)
 
     return router
