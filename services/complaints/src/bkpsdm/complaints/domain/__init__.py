@@ -1,0 +1,1 @@
+"""Complaints' pure rules: the satisfaction survey (IKM) and the service's error catalogue. No I/O."""
