@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +30,10 @@ from bkpsdm.common.auth import (
 )
 from bkpsdm.common.auth.keys import key_id_of
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """Taken when a token is made: a constant from import time would expire in a long run."""
+    return datetime.now(UTC)
 
 
 def private_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
@@ -57,8 +60,8 @@ def claims(**changes: Any) -> dict[str, Any]:
         "sub": "198001012005011001",
         "name": "Rina Kartika",
         "roles": ["kepala-bidang"],
-        "iat": int(NOW.timestamp()),
-        "exp": int((NOW + timedelta(minutes=10)).timestamp()),
+        "iat": int(now().timestamp()),
+        "exp": int((now() + timedelta(minutes=10)).timestamp()),
     }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not None}
@@ -112,7 +115,7 @@ def test_rsa_key_tokens_verify_as_rs256() -> None:
 
 
 def test_token_expired_within_leeway_is_still_accepted() -> None:
-    token = signed(claims(exp=int((NOW - timedelta(seconds=10)).timestamp())))
+    token = signed(claims(exp=int((now() - timedelta(seconds=10)).timestamp())))
     assert VERIFIER.verify(token).subject == "198001012005011001"
 
 
@@ -131,42 +134,52 @@ def test_name_falls_back_to_subject_for_service_tokens() -> None:
     [
         (
             "expired",
-            signed(
+            lambda: signed(
                 claims(
-                    iat=int((NOW - timedelta(hours=2)).timestamp()),
-                    exp=int((NOW - timedelta(hours=1)).timestamp()),
+                    iat=int((now() - timedelta(hours=2)).timestamp()),
+                    exp=int((now() - timedelta(hours=1)).timestamp()),
                 )
             ),
             ("TOKEN_EXPIRED", 401),
         ),
         (
             "not yet valid (nbf)",
-            signed(claims(nbf=int((NOW + timedelta(minutes=5)).timestamp()))),
+            lambda: signed(claims(nbf=int((now() + timedelta(minutes=5)).timestamp()))),
             ("TOKEN_INVALID", 401),
         ),
         (
             "issued in the future",
-            signed(claims(iat=int((NOW + timedelta(minutes=5)).timestamp()))),
+            lambda: signed(claims(iat=int((now() + timedelta(minutes=5)).timestamp()))),
             ("TOKEN_INVALID", 401),
         ),
-        ("wrong issuer", signed(claims(iss="someone-else")), ("TOKEN_INVALID", 401)),
-        ("wrong audience", signed(claims(aud="other-app")), ("TOKEN_INVALID", 401)),
-        ("no expiry", signed(claims(exp=None)), ("TOKEN_INVALID", 401)),
-        ("no subject", signed(claims(sub=None)), ("TOKEN_INVALID", 401)),
-        ("forged with another key", signed(claims(), key=OTHER_KEY), ("TOKEN_INVALID", 401)),
-        ("alg none", jwt.encode(claims(), "", algorithm="none"), ("TOKEN_INVALID", 401)),
-        ("HS256 signed with the public key", hs256_with_public_pem_as_secret(), ("TOKEN_INVALID", 401)),
-        ("not a JWT", "abc.def", ("TOKEN_INVALID", 401)),
-        ("roles claim missing", signed(claims(roles=None)), ("TOKEN_INVALID", 401)),
-        ("roles claim not a list", signed(claims(roles="kepala-badan")), ("TOKEN_INVALID", 401)),
-        ("empty unit", signed(claims(unit="")), ("TOKEN_INVALID", 401)),
-        ("applicant without unit", signed(claims(roles=["perangkat-daerah"])), ("TOKEN_INVALID", 401)),
-        ("no role of ours", signed(claims(roles=["offline_access"])), ("FORBIDDEN_ROLE", 403)),
-        ("empty roles", signed(claims(roles=[])), ("FORBIDDEN_ROLE", 403)),
+        ("wrong issuer", lambda: signed(claims(iss="someone-else")), ("TOKEN_INVALID", 401)),
+        ("wrong audience", lambda: signed(claims(aud="other-app")), ("TOKEN_INVALID", 401)),
+        ("no expiry", lambda: signed(claims(exp=None)), ("TOKEN_INVALID", 401)),
+        ("no subject", lambda: signed(claims(sub=None)), ("TOKEN_INVALID", 401)),
+        ("forged with another key", lambda: signed(claims(), key=OTHER_KEY), ("TOKEN_INVALID", 401)),
+        ("alg none", lambda: jwt.encode(claims(), "", algorithm="none"), ("TOKEN_INVALID", 401)),
+        (
+            "HS256 signed with the public key",
+            lambda: hs256_with_public_pem_as_secret(),
+            ("TOKEN_INVALID", 401),
+        ),
+        ("not a JWT", lambda: "abc.def", ("TOKEN_INVALID", 401)),
+        ("roles claim missing", lambda: signed(claims(roles=None)), ("TOKEN_INVALID", 401)),
+        ("roles claim not a list", lambda: signed(claims(roles="kepala-badan")), ("TOKEN_INVALID", 401)),
+        ("empty unit", lambda: signed(claims(unit="")), ("TOKEN_INVALID", 401)),
+        (
+            "applicant without unit",
+            lambda: signed(claims(roles=["perangkat-daerah"])),
+            ("TOKEN_INVALID", 401),
+        ),
+        ("no role of ours", lambda: signed(claims(roles=["offline_access"])), ("FORBIDDEN_ROLE", 403)),
+        ("empty roles", lambda: signed(claims(roles=[])), ("FORBIDDEN_ROLE", 403)),
     ],
 )
-def test_bad_tokens_are_refused_with_their_code(case: str, token: str, expected: tuple[str, int]) -> None:
-    assert refusal(VERIFIER, token) == expected, case
+def test_bad_tokens_are_refused_with_their_code(
+    case: str, token: Callable[[], str], expected: tuple[str, int]
+) -> None:
+    assert refusal(VERIFIER, token()) == expected, case
 
 
 def test_refusal_of_a_401_carries_a_bearer_challenge() -> None:
