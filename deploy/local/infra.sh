@@ -6,10 +6,21 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+AUTH_DIR="$HERE/.state/auth"
 
 endpoints() {
   echo "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:${KAFKA_PORT:-9092}"
   echo "DATABASE_URL=postgresql://bkpsdm:bkpsdm@127.0.0.1:${PG_PORT:-54320}/bkpsdm"
+  echo "AUTH_JWKS_FILE=$AUTH_DIR/jwks.json"
+}
+
+# The local token issuer's keys (demo and tests): services trust its JWKS, the demo and
+# the tests sign tokens with its private key (python -m bkpsdm.common.auth issue ...).
+local_auth_keys() {
+  [[ -f $AUTH_DIR/private.pem && -f $AUTH_DIR/jwks.json ]] && return 0
+  "$ROOT/.venv/bin/python" -m bkpsdm.common.auth keygen --dir "$AUTH_DIR" --force >/dev/null
+  echo "infra: local sign-in keys written to $AUTH_DIR" >&2
 }
 
 case "${1:-}" in
@@ -17,6 +28,7 @@ case "${1:-}" in
     "$HERE/install.sh"
     "$HERE/kafka.sh" start
     "$HERE/postgres.sh" start
+    local_auth_keys
     endpoints ;;
   stop)
     # Stop both even if one fails.
@@ -26,7 +38,8 @@ case "${1:-}" in
     exit "$rc" ;;
   reset)
     "$HERE/kafka.sh" reset
-    "$HERE/postgres.sh" reset ;;
+    "$HERE/postgres.sh" reset
+    rm -rf "$AUTH_DIR" ;;
   status)
     rc=0
     "$HERE/kafka.sh" status || rc=$?

@@ -26,6 +26,10 @@ ready() { curl -fsS -m 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 start() {
   [[ -x $PY ]] || die "no Python environment; run 'make setup' first"
   mkdir -p "$STATE"
+  # The local token issuer (deploy/local/infra.sh makes its keys) unless one is configured.
+  if [[ -z ${AUTH_JWKS_URL:-}${AUTH_JWKS_FILE:-}${AUTH_PUBLIC_KEY_FILE:-} ]]; then
+    export AUTH_JWKS_FILE="$HERE/.state/auth/jwks.json"
+  fi
   mapfile -t SERVICES < <(services)
   local entry name module port
   for entry in "${SERVICES[@]}"; do

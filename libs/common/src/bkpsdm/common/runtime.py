@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
@@ -23,6 +24,8 @@ from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
+from bkpsdm.common.auth import AUTH_UNAVAILABLE, AuthError, Principal, Role, TokenVerifier
+from bkpsdm.common.auth.fastapi import principal_dependency, require_roles
 from bkpsdm.common.broker import build_broker
 from bkpsdm.common.commits import OffsetCommitter
 from bkpsdm.common.db import Database, MigrationError, migrate_service
@@ -41,7 +44,7 @@ from bkpsdm.common.kafka_admin import ensure_topics
 from bkpsdm.common.logs import configure_logging, get_logger
 from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
 from bkpsdm.common.retry import RetryPolicy
-from bkpsdm.common.settings import ServiceSettings
+from bkpsdm.common.settings import ConfigurationError, ServiceSettings
 from bkpsdm.common.subscriptions import UseCase, consume
 from bkpsdm.common.topics import TopicRegistry, TopicSpec
 from bkpsdm.common.uow import UnitOfWork
@@ -51,6 +54,14 @@ log = get_logger(__name__)
 
 class StartupError(RuntimeError):
     """A dependency stayed unreachable for the whole start-up window."""
+
+
+class _NoKeys:
+    """The key source of a service with no sign-in configured: every token is refused with
+    503 (and the service does not start if any of its routes needs sign-in)."""
+
+    def signing_key(self, key_id: str | None) -> Any:
+        raise AuthError(AUTH_UNAVAILABLE)
 
 
 def redact_dsn(dsn: str) -> str:
@@ -108,6 +119,15 @@ class ServiceRuntime:
         )
         self.relay: OutboxRelay | None = None
         self._maintenance: asyncio.Task[None] | None = None
+        auth = settings.auth_config()
+        try:
+            self.verifier = auth.build_verifier() if auth.configured else TokenVerifier(_NoKeys())
+        except (OSError, ValueError) as exc:
+            message = f"configuration error: AUTH_*: {describe(exc)}"
+            print(message, file=sys.stderr)
+            raise ConfigurationError(message) from exc
+        self._auth_configured = auth.configured
+        self._auth_used = False
         self.health = HealthChecks(
             {"database": self.db.ping, "kafka": lambda: self.broker.ping(timeout=2.0)},
             details={"consumer_lag": lambda: self.committer.lags},
@@ -121,6 +141,16 @@ class ServiceRuntime:
         """The name the inbox records handled events under: stable across deployments, so a
         new deployment (a new group suffix, reading from the start) skips what was done."""
         return f"{self.service}.{purpose}"
+
+    def principal(self) -> Callable[..., Principal]:
+        """A route dependency: the signed-in caller (401 without a valid token)."""
+        self._auth_used = True
+        return principal_dependency(self.verifier)
+
+    def require(self, *roles: Role) -> Callable[..., Principal]:
+        """A route dependency: the signed-in caller holding one of `roles` (403 otherwise)."""
+        self._auth_used = True
+        return require_roles(self.verifier, *roles)
 
     def consume(
         self,
@@ -142,6 +172,10 @@ class ServiceRuntime:
         )
 
     async def start(self) -> None:
+        if self._auth_used and not self._auth_configured:
+            raise StartupError(
+                "sign-in is not configured: set AUTH_JWKS_URL, AUTH_JWKS_FILE or AUTH_PUBLIC_KEY_FILE"
+            )
         kafka = self.settings.kafka_bootstrap_servers
         database = redact_dsn(self.settings.database_url)
         await self._when_reachable("PostgreSQL", database, self.db.connect)

@@ -8,10 +8,13 @@ one line naming the environment variable, never a traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bkpsdm.common.auth.config import AuthConfig
 
 LOCAL_KAFKA = "127.0.0.1:9092"
 LOCAL_DATABASE_URL = "postgresql://bkpsdm:bkpsdm@127.0.0.1:54320/bkpsdm"
@@ -55,6 +58,23 @@ class ServiceSettings(BaseSettings):
     outbox_park_after: int = Field(default=5, ge=1)
     inbox_retention_days: float = Field(default=30.0, gt=0)
     maintenance_interval_s: float = Field(default=600.0, gt=0)
+    # Sign-in: one deployment trusts one token issuer, so these are unprefixed like the
+    # infrastructure. Exactly one key source: a JWKS URL (the console or the agency's OpenID
+    # provider), a JWKS file, or a public key file. `make up` / `make test` set a local one.
+    auth_issuer: str = Field(default="bkpsdm-local", validation_alias="AUTH_ISSUER", min_length=1)
+    auth_audience: str = Field(default="bkpsdm", validation_alias="AUTH_AUDIENCE", min_length=1)
+    auth_jwks_url: str | None = Field(default=None, validation_alias="AUTH_JWKS_URL")
+    auth_jwks_file: Path | None = Field(default=None, validation_alias="AUTH_JWKS_FILE")
+    auth_public_key_file: Path | None = Field(default=None, validation_alias="AUTH_PUBLIC_KEY_FILE")
+
+    def auth_config(self) -> AuthConfig:
+        return AuthConfig(
+            issuer=self.auth_issuer,
+            audience=self.auth_audience,
+            jwks_url=self.auth_jwks_url,
+            jwks_file=self.auth_jwks_file,
+            public_key_file=self.auth_public_key_file,
+        )
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

@@ -37,7 +37,12 @@ class Infra:
             step()
 
     def env(self) -> dict[str, str]:
-        return {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers, "DATABASE_URL": self.database_url}
+        """What a service process needs: the infrastructure and the token issuer it trusts."""
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "DATABASE_URL": self.database_url,
+            **{k: v for k, v in os.environ.items() if k.startswith("AUTH_")},
+        }
 
 
 def docker_answers() -> bool:
@@ -77,7 +82,25 @@ def _from_local_processes() -> Infra:
     return infra
 
 
+def local_auth_dir() -> Path:
+    return repo_root() / "deploy" / "local" / ".state" / "auth"
+
+
+def ensure_local_auth() -> Path:
+    """The local token issuer's keys (as `infra.sh start` makes them); the services under
+    test trust its JWKS unless the environment names another issuer. Returns the key folder."""
+    folder = local_auth_dir()
+    if not (folder / "private.pem").exists() or not (folder / "jwks.json").exists():
+        from bkpsdm.common.auth import write_key_pair
+
+        write_key_pair(folder, overwrite=True)
+    if not any(os.environ.get(k) for k in ("AUTH_JWKS_URL", "AUTH_JWKS_FILE", "AUTH_PUBLIC_KEY_FILE")):
+        os.environ["AUTH_JWKS_FILE"] = str(folder / "jwks.json")
+    return folder
+
+
 def acquire_infra() -> Infra:
+    ensure_local_auth()
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     database = os.environ.get("DATABASE_URL")
     if kafka and database:
