@@ -36,7 +36,6 @@ import json
 import random
 import uuid
 import zlib
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -53,6 +52,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
     UnknownTopicOrPartitionError,
 )
+from aiokafka.partitioner import DefaultPartitioner
 from asyncpg.pool import PoolConnectionProxy
 from prometheus_client import Counter, Gauge
 
@@ -83,6 +83,8 @@ OLDEST_PENDING = Gauge(
 # attempt, so it is refused when written: big content travels by reference (the owning
 # service serves it over HTTP) or in chunks.
 MAX_EVENT_BYTES = 900_000
+# Partitions as every aiokafka producer (and Kafka's Java client) chooses them for a key.
+_PARTITIONER = DefaultPartitioner()
 # Keys hash to this many slots (the `slot` column); fixed, so that relays configured with
 # different numbers of claimers still agree on which key is whose.
 RELAY_SLOTS = 16
@@ -155,6 +157,9 @@ def idempotent_producer_factory(
             enable_idempotence=True,
             acks="all",
             linger_ms=2,
+            # The relay builds its own record batches: one may hold the largest event the
+            # outbox accepts (MAX_EVENT_BYTES) and stays under Kafka's 1 MiB message limit.
+            max_batch_size=1_000_000,
             request_timeout_ms=request_timeout_ms,
         )
         try:
@@ -195,11 +200,16 @@ class BrokerUnavailable(RuntimeError):
 
 @dataclass
 class _Flight:
-    """One claimed batch whose records were handed to the producer."""
+    """One claimed batch of rows, handed to the producer as record batches (one future each:
+    Kafka accepts or refuses a record batch whole)."""
 
     rows: list[asyncpg.Record]
-    futures: list[tuple[asyncpg.Record, asyncio.Future[Any]]] = field(default_factory=list)
+    batches: list[tuple[list[asyncpg.Record], asyncio.Future[Any]]] = field(default_factory=list)
     refused: dict[Any, BaseException] = field(default_factory=dict)  # refused before leaving
+    settled: bool = False
+
+    def futures(self) -> list[asyncio.Future[Any]]:
+        return [future for _, future in self.batches]
 
 
 @dataclass
@@ -251,7 +261,7 @@ class OutboxRelay:
             SELECT o.seq, o.id, o.topic, o.aggregateid, o.payload::text AS payload,
                    o.headers::text AS headers, o.attempts
             FROM {q}.outbox o
-            WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND o.slot = ANY($1::smallint[])
+            WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND o.slot = $1
               AND o.seq > $2
               AND NOT EXISTS (
                 SELECT 1 FROM {q}.outbox b
@@ -263,6 +273,10 @@ class OutboxRelay:
             "SELECT array_agg(s)::int[] FROM unnest($2::int[]) AS s WHERE pg_try_advisory_lock($1, s)"
         )
         self._mark_sql = f"UPDATE {q}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
+        # A mark lost in a crash only publishes its rows again, which consumers absorb (inbox):
+        # marks need not wait for the WAL flush, and a hot key's marks were the relay's
+        # bottleneck when they did.
+        self._relaxed_commit_sql = "SET synchronous_commit = off"
         self._fail_sql = (
             f"UPDATE {q}.outbox o SET attempts = o.attempts + 1, last_error = f.error,"
             " parked_at = CASE WHEN o.attempts + 1 >= $3 THEN now() END"
@@ -313,6 +327,7 @@ class OutboxRelay:
         """Publish what claimer `claimer`'s slots have pending, once through; return rows
         marked sent. Slots another relay holds are left to it."""
         async with self._pool.acquire() as conn:
+            await conn.execute(self._relaxed_commit_sql)
             try:
                 slots = await self._lock_slots(conn, self.slots_of(claimer))
                 if not slots:
@@ -355,34 +370,75 @@ class OutboxRelay:
         return sorted(got or [])
 
     async def _pump(self, conn: Connection, producer: AIOKafkaProducer, slots: list[int]) -> int:
-        """Claim batches of `slots` and hand them to the producer while earlier batches wait
-        for their acknowledgements (up to `batches_in_flight`); mark each batch sent, in
-        order, once acknowledged. Stops claiming at the first refusal or failure, settles
-        what is in flight and returns; the caller then takes a fresh producer."""
+        """Publish what `slots` have pending, in three overlapping stages: claiming the next
+        batch (PostgreSQL), handing rows to the producer (which paces them: aiokafka holds one
+        pending batch per partition, so a hot key's sends wait on Kafka), and settling each
+        handed-over batch in order once acknowledged (marking it sent). A key's rows keep
+        their order through all three. At the first refusal or failure claiming and sending
+        stop, what was handed over is settled, and the caller takes a fresh producer."""
         state = _Round()
-        in_flight: deque[_Flight] = deque()
         held: set[tuple[str, str]] = set()  # keys with a row refused before leaving
-        cursor, exhausted = 0, False
-        try:
-            while True:
-                while not state.trouble and not exhausted and len(in_flight) < self._batches_in_flight:
-                    rows = await conn.fetch(self._claim_sql, slots, cursor, self._batch_size)
-                    exhausted = len(rows) < self._batch_size
-                    if not rows:
-                        break
-                    cursor = rows[-1]["seq"]
-                    LAST_BATCH.labels(self._schema).set(len(rows))
+        claimed: asyncio.Queue[list[asyncpg.Record] | None] = asyncio.Queue(maxsize=2)
+        handed: asyncio.Queue[_Flight | None] = asyncio.Queue(maxsize=self._batches_in_flight)
+        flights: list[_Flight] = []  # every batch handed over, to await whatever happens
+        db = asyncio.Lock()  # claims and marks share the claimer's connection (and its locks)
+
+        async def claim() -> None:
+            # One slot per query: the (slot, seq) index then yields rows in order and the
+            # LIMIT stops early (several slots at once would sort every pending row of them).
+            cursors = dict.fromkeys(slots, 0)
+            try:
+                while cursors and not state.trouble:
+                    for slot in list(cursors):
+                        async with db:
+                            rows = await conn.fetch(self._claim_sql, slot, cursors[slot], self._batch_size)
+                        if len(rows) < self._batch_size:
+                            del cursors[slot]  # drained for this pump
+                        elif rows:
+                            cursors[slot] = rows[-1]["seq"]
+                        if rows:
+                            LAST_BATCH.labels(self._schema).set(len(rows))
+                            await claimed.put(rows)
+                        if state.trouble:
+                            break
+            finally:
+                await claimed.put(None)
+
+        async def send() -> None:
+            rows: list[asyncpg.Record] | None = []
+            try:
+                while (rows := await claimed.get()) is not None and not state.trouble:
                     flight = await self._send(producer, rows, held)
-                    in_flight.append(flight)
+                    flights.append(flight)
+                    await handed.put(flight)
                     state.trouble = state.trouble or bool(flight.refused)
-                if not in_flight:
-                    break
-                await self._settle(conn, in_flight.popleft(), state)
+            except BaseException:
+                state.trouble = True  # the claimer stops at its next batch
+                raise
+            finally:
+                task = asyncio.current_task()
+                if task is None or not task.cancelling():  # the peers are alive: let them end
+                    while rows is not None:
+                        rows = await claimed.get()
+                    await handed.put(None)
+
+        async def settle() -> None:
+            while (flight := await handed.get()) is not None:
+                await self._settle(conn, flight, state, db)
+
+        try:
+            async with asyncio.TaskGroup() as stages:
+                stages.create_task(claim())
+                stages.create_task(send())
+                stages.create_task(settle())
+        except BaseExceptionGroup as group:
+            raise group.exceptions[0] from None
         finally:
             # Whatever happens (a database error while marking, cancellation at stop), the
             # records handed to the producer are awaited, so none is left half-tracked.
-            for flight in in_flight:
-                await asyncio.gather(*(f for _, f in flight.futures), return_exceptions=True)
+            for flight in flights:
+                if not flight.settled:
+                    await asyncio.gather(*flight.futures(), return_exceptions=True)
         PUBLISHED.labels(self._schema).inc(state.sent)
         self.rounds_completed += 1
         if state.trouble:
@@ -394,73 +450,116 @@ class OutboxRelay:
     async def _send(
         self, producer: AIOKafkaProducer, rows: list[asyncpg.Record], held: set[tuple[str, str]]
     ) -> _Flight:
+        """Hand `rows` to the producer as record batches built here (aiokafka's `send` costs
+        tens of microseconds a record; appending to a batch builder a few), one open batch per
+        partition, submitted in order, partitioned as aiokafka's default partitioner would."""
         flight = _Flight(rows)
-        for row in rows:
+        partitions: dict[str, list[int]] = {}
+        open_batches: dict[tuple[str, int], tuple[Any, list[asyncpg.Record]]] = {}
+
+        async def submit(tp: tuple[str, int]) -> None:
+            builder, members = open_batches.pop(tp)
+            if members:
+                future = await producer.send_batch(builder, tp[0], partition=tp[1])
+                flight.batches.append((members, future))
+
+        def append(tp: tuple[str, int], row: asyncpg.Record) -> bool:
+            if tp not in open_batches:
+                open_batches[tp] = (producer.create_batch(), [])
+            builder, members = open_batches[tp]
+            added = builder.append(
+                key=row["aggregateid"].encode(),
+                value=row["payload"].encode(),
+                timestamp=None,
+                headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
+            )
+            if added is not None:
+                members.append(row)
+            return added is not None
+
+        for n, row in enumerate(rows):
+            if n % 64 == 63:
+                # Building is CPU work on the event loop, where aiokafka's sender also runs:
+                # let it put the next request on the wire instead of idling the partition.
+                await asyncio.sleep(0)
             key = (row["topic"], row["aggregateid"])
             if key in held:
                 continue  # an older row of this key was refused: keep the key's order
-            # The broker refuses a whole record batch for one bad record, so a first refusal
-            # may be a neighbour's. A row refused before goes out alone (flushed on both
-            # sides): what is refused then is its own fault, and an innocent row goes through.
+            # The broker refuses a record batch whole, so a first refusal may be a
+            # neighbour's. A row refused before goes out in a batch of its own: what is
+            # refused then is its own fault, and an innocent row goes through.
             alone = row["attempts"] > 0
             try:
+                topic = row["topic"]
+                if topic not in partitions:
+                    partitions[topic] = sorted(await producer.partitions_for(topic))
+                tp = (topic, _PARTITIONER(key[1].encode(), partitions[topic], partitions[topic]))
+                if alone and tp in open_batches:
+                    await submit(tp)
+                if not append(tp, row):
+                    await submit(tp)  # full: send it, start the next
+                    if not append(tp, row):
+                        open_batches.pop(tp, None)
+                        raise MessageSizeTooLargeError(f"{len(row['payload'])} bytes do not fit a batch")
                 if alone:
-                    await producer.flush()
-                future = await producer.send(
-                    row["topic"],
-                    value=row["payload"].encode(),
-                    key=row["aggregateid"].encode(),
-                    headers=[(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()],
-                )
-                if alone:
-                    await producer.flush()
+                    await submit(tp)
             except KafkaError as exc:  # refused before it left
                 if not _row_error(exc):
                     # No metadata, no connection: every further send would wait as long.
-                    if not flight.futures and not flight.refused:
+                    if not flight.batches and not flight.refused:
                         raise BrokerUnavailable(describe(exc)) from exc
                     flight.refused[row["id"]] = exc
                     break
                 flight.refused[row["id"]] = exc  # too large, no such topic: this row only
                 held.add(key)
-                continue
-            flight.futures.append((row, future))
+        for tp in list(open_batches):
+            await submit(tp)
         return flight
 
-    async def _settle(self, conn: Connection, flight: _Flight, state: _Round) -> None:
+    async def _settle(self, conn: Connection, flight: _Flight, state: _Round, db: asyncio.Lock) -> None:
         # With idempotence aiokafka never expires a batch while the broker is away: bound the
-        # wait for acknowledgements.
-        try:
-            results = await asyncio.wait_for(
-                asyncio.gather(*(f for _, f in flight.futures), return_exceptions=True),
-                self._publish_timeout_s,
-            )
-        except TimeoutError:
-            raise BrokerUnavailable(f"no acknowledgement within {self._publish_timeout_s} s") from None
+        # wait for acknowledgements. Batches of a partition complete in order, so waiting for
+        # each in turn costs little.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._publish_timeout_s
+        for future in flight.futures():
+            if not future.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(future), max(deadline - loop.time(), 0.0))
+                except TimeoutError:
+                    raise BrokerUnavailable(
+                        f"no acknowledgement within {self._publish_timeout_s} s"
+                    ) from None
+                except Exception:
+                    pass  # read below
+        flight.settled = True
         refused = dict(flight.refused)
         sent = []
-        for (row, _), result in zip(flight.futures, results, strict=True):
-            key = (row["topic"], row["aggregateid"])
-            if isinstance(result, BaseException):
-                refused[row["id"]] = result
-                state.failed_keys.add(key)
-            else:
-                if key in state.failed_keys:
-                    # The idempotent producer should make this impossible; count it if not.
-                    ORDER_VIOLATIONS.labels(self._schema).inc()
-                    log.error("outbox.order_violation", schema=self._schema, event_id=str(row["id"]))
-                sent.append(row["id"])
+        for members, future in flight.batches:
+            error = future.exception()
+            for row in members:
+                key = (row["topic"], row["aggregateid"])
+                if error is not None:
+                    refused[row["id"]] = error
+                    state.failed_keys.add(key)
+                else:
+                    if key in state.failed_keys:
+                        # The idempotent producer should make this impossible; count it if not.
+                        ORDER_VIOLATIONS.labels(self._schema).inc()
+                        log.error("outbox.order_violation", schema=self._schema, event_id=str(row["id"]))
+                    sent.append(row["id"])
         for row_id in flight.refused:
             state.failed_keys.update((r["topic"], r["aggregateid"]) for r in flight.rows if r["id"] == row_id)
         # Only errors about the record itself count against a row; if nothing went through
         # and nothing was the rows' fault, the broker is down.
         counted = {row_id: describe(exc) for row_id, exc in refused.items() if _row_error(exc)}
-        if sent:
-            await conn.execute(self._mark_sql, sent)
-            state.sent += len(sent)
-        if counted:
-            await conn.execute(self._fail_sql, list(counted), list(counted.values()), self._park_after)
-            ROW_FAILURES.labels(self._schema).inc(len(counted))
+        async with db:
+            if sent:
+                await conn.execute(self._mark_sql, sent)
+                state.sent += len(sent)
+            if counted:
+                await conn.execute(self._fail_sql, list(counted), list(counted.values()), self._park_after)
+                ROW_FAILURES.labels(self._schema).inc(len(counted))
         if refused:
             state.trouble = True
             log.warning(
@@ -527,8 +626,11 @@ class OutboxRelay:
 
     async def _claimer_connection(self) -> PoolConnectionProxy[asyncpg.Record]:
         """A pool connection the claimer keeps while it runs: its session holds the slot
-        locks, which PostgreSQL releases by itself if the relay dies."""
-        return await self._pool.acquire()
+        locks, which PostgreSQL releases by itself if the relay dies. (The pool resets the
+        session settings when it gets the connection back.)"""
+        conn = await self._pool.acquire()
+        await conn.execute(self._relaxed_commit_sql)
+        return conn
 
     async def _release(self, conn: PoolConnectionProxy[asyncpg.Record]) -> None:
         """Give the slots up and the connection back (a broken one is discarded by the pool)."""

@@ -68,17 +68,25 @@ async def consume(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
 
 
 class CrashingProducer:
-    """Passes sends through; after N of them reached the broker, dies."""
+    """Passes record batches through; once N records reached the broker, dies."""
 
     def __init__(self, inner: AIOKafkaProducer, crash_after: int) -> None:
         self._inner = inner
         self._crash_after = crash_after
         self._sent: list[Any] = []
+        self._records = 0
 
-    async def send(self, *args: Any, **kwargs: Any) -> Any:
-        future = await self._inner.send(*args, **kwargs)
+    def create_batch(self) -> Any:
+        return self._inner.create_batch()
+
+    async def partitions_for(self, topic: str) -> Any:
+        return await self._inner.partitions_for(topic)
+
+    async def send_batch(self, batch: Any, topic: str, *, partition: int) -> Any:
+        self._records += batch.record_count()
+        future = await self._inner.send_batch(batch, topic, partition=partition)
         self._sent.append(future)
-        if len(self._sent) >= self._crash_after:
+        if self._records >= self._crash_after:
             await asyncio.gather(*self._sent)  # they are on the broker now
             crash()
         return future
