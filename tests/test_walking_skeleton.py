@@ -10,6 +10,8 @@ import asyncpg
 import httpx
 import pytest
 
+from bkpsdm.common.auth import Role
+from bkpsdm.testing.auth import bearer
 from bkpsdm.testing.services import ServiceFactory
 from bkpsdm.testing.waiting import eventually
 
@@ -23,13 +25,21 @@ async def test_a_submission_goes_through_intake_and_routing_once_with_one_correl
     await asyncio.gather(asyncio.to_thread(intake.wait_ready), asyncio.to_thread(routing.wait_ready))
     correlation_id = f"skeleton-{run_id}"
 
-    async with httpx.AsyncClient(timeout=10) as http:
+    applicant = bearer(Role.PERANGKAT_DAERAH, unit="DISDIK")
+    repair_request = {
+        "service_code": "ABSENSI-FINGER",
+        "title": "Mesin absensi lobi tidak membaca sidik jari",
+        "terminal": "X100C lobi utama",
+        "problem": "Sensor tidak merespons",
+        "contact": "Budi, 0812-3456-7890",
+    }
+    async with httpx.AsyncClient(timeout=10, headers=applicant) as http:
         response = await http.post(
             f"{intake.base_url}/api/v1/submissions",
-            json={"service_code": "E-LAPKIN", "perangkat_daerah": "Dinas Pendidikan", "title": "Rekap SKP"},
+            files=[(k, (None, v.encode())) for k, v in repair_request.items()],  # multipart/form-data
             headers={"X-Correlation-ID": correlation_id},
         )
-        assert response.status_code == 201
+        assert response.status_code == 201, response.text
         submission_id = response.json()["submission_id"]
 
         async def acknowledged() -> bool:

@@ -2,40 +2,88 @@
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass, field
 
 from bkpsdm.common.memory import InMemoryUnitOfWork
-from bkpsdm.intake.domain.submission import Submission
+from bkpsdm.intake.domain.submission import Submission, SubmissionStatus, TimelineEntry
 
 
+@dataclass
+class _Row:
+    submission: Submission
+    correlation_id: str
+    fingerprint: str | None
+    recap_nips: list[str] | None
+
+
+@dataclass
 class InMemorySubmissionRepository:
-    def __init__(self) -> None:
-        self.rows: dict[str, tuple[Submission, str]] = {}
-        self.keys: dict[str, str] = {}
-        self.status_writes = 0
+    rows: dict[str, _Row] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    sequences: dict[tuple[str, int], int] = field(default_factory=dict)
+    timelines: dict[str, list[TimelineEntry]] = field(default_factory=dict)
+    status_writes: int = 0
 
     async def add(
-        self, submission: Submission, correlation_id: str, idempotency_key: str | None = None
+        self,
+        submission: Submission,
+        correlation_id: str,
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+        recap_nips: list[str] | None = None,
     ) -> bool:
         if idempotency_key is not None:
             if idempotency_key in self.keys:
                 return False
             self.keys[idempotency_key] = submission.submission_id
-        self.rows[submission.submission_id] = (submission, correlation_id)
+        self.rows[submission.submission_id] = _Row(submission, correlation_id, fingerprint, recap_nips)
         return True
 
-    async def by_idempotency_key(self, idempotency_key: str) -> Submission | None:
+    async def by_idempotency_key(self, idempotency_key: str) -> tuple[Submission, str | None] | None:
         submission_id = self.keys.get(idempotency_key)
-        return self.rows[submission_id][0] if submission_id else None
+        if submission_id is None:
+            return None
+        row = self.rows[submission_id]
+        return row.submission, row.fingerprint
 
     async def get(self, submission_id: str, *, for_update: bool = False) -> Submission | None:
         row = self.rows.get(submission_id)
-        return row[0] if row else None
+        return row.submission if row else None
+
+    async def by_receipt(self, receipt_number: str) -> Submission | None:
+        return next(
+            (r.submission for r in self.rows.values() if r.submission.receipt_number == receipt_number), None
+        )
 
     async def save_status(self, submission: Submission) -> None:
         self.status_writes += 1
-        _, correlation_id = self.rows[submission.submission_id]
-        self.rows[submission.submission_id] = (dataclasses.replace(submission), correlation_id)
+        self.rows[submission.submission_id].submission = submission
+
+    async def accepted_nips(
+        self, perangkat_daerah: str, service_code: str, period: str, excluding: str | None
+    ) -> set[str]:
+        return {
+            nip
+            for r in self.rows.values()
+            if (r.submission.perangkat_daerah, r.submission.service_code, r.submission.period)
+            == (perangkat_daerah, service_code, period)
+            and r.submission.status is not SubmissionStatus.RETURNED
+            and r.submission.replaced_by is None
+            and r.submission.submission_id != excluding
+            for nip in r.recap_nips or ()
+        }
+
+    async def next_receipt_seq(self, service_code: str, year: int) -> int:
+        value = self.sequences.get((service_code, year), 0) + 1
+        self.sequences[(service_code, year)] = value
+        return value
+
+    async def add_timeline(self, submission_id: str, entry: TimelineEntry) -> None:
+        self.timelines.setdefault(submission_id, []).append(entry)
+
+    async def timeline(self, submission_id: str) -> list[TimelineEntry]:
+        return sorted(self.timelines.get(submission_id, []), key=lambda e: e.at)
 
 
 class InMemoryIntakeUnitOfWork(InMemoryUnitOfWork):

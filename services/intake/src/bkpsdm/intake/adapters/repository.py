@@ -1,81 +1,239 @@
-"""Submissions in intake's schema, and the unit of work that carries them."""
+"""Submissions, their documents and timeline in intake's schema, and the unit of work that carries them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import asyncpg
 
 from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.uow import PostgresUnitOfWork
-from bkpsdm.intake.domain.submission import Submission, SubmissionStatus
+from bkpsdm.intake.domain.submission import (
+    DocumentRef,
+    RecapRef,
+    Submission,
+    SubmissionStatus,
+    TimelineEntry,
+)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 class PostgresSubmissionRepository:
     def __init__(self, conn: Connection, schema: str) -> None:
         self._conn = conn
-        self._table = f"{quote_schema(schema)}.submissions"
+        self._schema = quote_schema(schema)
+        self._table = f"{self._schema}.submissions"
 
     async def add(
-        self, submission: Submission, correlation_id: str, idempotency_key: str | None = None
+        self,
+        submission: Submission,
+        correlation_id: str,
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+        recap_nips: list[str] | None = None,
     ) -> bool:
         """False when another submission already holds `idempotency_key` (nothing written)."""
+        s = submission
         inserted = await self._conn.fetchval(
-            f"INSERT INTO {self._table} (submission_id, service_code, perangkat_daerah, title,"
-            " status, received_at, correlation_id, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            f"INSERT INTO {self._table} (submission_id, service_code, perangkat_daerah, title, status,"
+            " received_at, correlation_id, idempotency_key, receipt_number, period, due_at, submitted_by,"
+            " request, replaces, current_step, fingerprint, recap_nips)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
             " ON CONFLICT (idempotency_key) DO NOTHING RETURNING true",
-            uuid.UUID(submission.submission_id),
-            submission.service_code,
-            submission.perangkat_daerah,
-            submission.title,
-            submission.status.value,
-            submission.received_at,
+            uuid.UUID(s.submission_id),
+            s.service_code,
+            s.perangkat_daerah,
+            s.title,
+            s.status.value,
+            s.received_at,
             correlation_id,
             idempotency_key,
+            s.receipt_number,
+            s.period,
+            s.due_at,
+            s.submitted_by,
+            json.dumps(dict(s.request)),
+            _uuid(s.replaces),
+            s.current_step,
+            fingerprint,
+            recap_nips,
         )
-        return bool(inserted)
+        if not inserted:
+            return False
+        recap_id = s.recap.document_id if s.recap else None
+        await self._conn.executemany(
+            f"INSERT INTO {self._schema}.documents (document_id, submission_id, requirement_id, filename,"
+            " media_type, size_bytes, sha256, uploaded_by, uploaded_at, is_recap, recap_rows, recap_format,"
+            " rules_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            [
+                (
+                    uuid.UUID(d.document_id),
+                    uuid.UUID(s.submission_id),
+                    d.requirement_id,
+                    d.filename,
+                    d.media_type,
+                    d.size,
+                    d.sha256,
+                    s.submitted_by or "",
+                    s.received_at,
+                    d.document_id == recap_id,
+                    s.recap.rows if s.recap and d.document_id == recap_id else None,
+                    s.recap.format if s.recap and d.document_id == recap_id else None,
+                    s.recap.rules_version if s.recap and d.document_id == recap_id else None,
+                )
+                for d in s.documents
+            ],
+        )
+        return True
 
-    async def by_idempotency_key(self, idempotency_key: str) -> Submission | None:
+    async def by_idempotency_key(self, idempotency_key: str) -> tuple[Submission, str | None] | None:
         row = await self._conn.fetchrow(
             f"SELECT * FROM {self._table} WHERE idempotency_key = $1", idempotency_key
         )
-        return None if row is None else _submission(row)
+        return None if row is None else (await self._load(row), row["fingerprint"])
 
     async def get(self, submission_id: str, *, for_update: bool = False) -> Submission | None:
-        try:
-            key = uuid.UUID(submission_id)
-        except ValueError:
+        key = _uuid(submission_id)
+        if key is None:
             return None
         row = await self._conn.fetchrow(
             f"SELECT * FROM {self._table} WHERE submission_id = $1" + (" FOR UPDATE" if for_update else ""),
             key,
         )
-        if row is None:
-            return None
-        return _submission(row)
+        return None if row is None else await self._load(row)
+
+    async def by_receipt(self, receipt_number: str) -> Submission | None:
+        row = await self._conn.fetchrow(
+            f"SELECT * FROM {self._table} WHERE receipt_number = $1", receipt_number
+        )
+        return None if row is None else await self._load(row)
 
     async def save_status(self, submission: Submission) -> None:
+        s = submission
         await self._conn.execute(
-            f"UPDATE {self._table} SET status = $2, case_id = $3, acknowledged_at = $4"
+            f"UPDATE {self._table} SET status = $2, case_id = $3, acknowledged_at = $4, current_step = $5,"
+            " holder_role = $6, step_due_at = $7, return_reasons = $8, replaced_by = $9"
             " WHERE submission_id = $1",
-            uuid.UUID(submission.submission_id),
-            submission.status.value,
-            submission.case_id,
-            submission.acknowledged_at,
+            uuid.UUID(s.submission_id),
+            s.status.value,
+            s.case_id,
+            s.acknowledged_at,
+            s.current_step,
+            s.holder_role,
+            s.step_due_at,
+            json.dumps(list(s.return_reasons)),
+            _uuid(s.replaced_by),
         )
 
+    async def accepted_nips(
+        self, perangkat_daerah: str, service_code: str, period: str, excluding: str | None
+    ) -> set[str]:
+        # Accepted: not returned, not replaced by a resubmission, and not the one being replaced.
+        rows = await self._conn.fetch(
+            f"SELECT DISTINCT unnest(recap_nips) AS nip FROM {self._table}"
+            " WHERE perangkat_daerah = $1 AND service_code = $2 AND period = $3 AND recap_nips IS NOT NULL"
+            " AND status <> $4 AND replaced_by IS NULL AND submission_id IS DISTINCT FROM $5",
+            perangkat_daerah,
+            service_code,
+            period,
+            SubmissionStatus.RETURNED.value,
+            _uuid(excluding),
+        )
+        return {r["nip"] for r in rows}
 
-def _submission(row: asyncpg.Record) -> Submission:
-    return Submission(
-        submission_id=str(row["submission_id"]),
-        service_code=row["service_code"],
-        perangkat_daerah=row["perangkat_daerah"],
-        title=row["title"],
-        status=SubmissionStatus(row["status"]),
-        received_at=row["received_at"],
-        case_id=row["case_id"],
-        acknowledged_at=row["acknowledged_at"],
-    )
+    async def next_receipt_seq(self, service_code: str, year: int) -> int:
+        # The row lock is held until commit: a rolled-back submission gives its number back.
+        value = await self._conn.fetchval(
+            f"INSERT INTO {self._schema}.receipt_sequences (service_code, year, last_value) VALUES ($1, $2, 1)"
+            " ON CONFLICT (service_code, year) DO UPDATE SET last_value = receipt_sequences.last_value + 1"
+            " RETURNING last_value",
+            service_code,
+            year,
+        )
+        return int(value)
+
+    async def add_timeline(self, submission_id: str, entry: TimelineEntry) -> None:
+        await self._conn.execute(
+            f"INSERT INTO {self._schema}.timeline (submission_id, at, step, label, holder_role, due_at, reasons)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            uuid.UUID(submission_id),
+            entry.at,
+            entry.step,
+            entry.label,
+            entry.holder_role,
+            entry.due_at,
+            json.dumps(list(entry.reasons)),
+        )
+
+    async def timeline(self, submission_id: str) -> list[TimelineEntry]:
+        rows = await self._conn.fetch(
+            f"SELECT * FROM {self._schema}.timeline WHERE submission_id = $1 ORDER BY at, position",
+            uuid.UUID(submission_id),
+        )
+        return [
+            TimelineEntry(
+                r["at"], r["step"], r["label"], r["holder_role"], r["due_at"], tuple(json.loads(r["reasons"]))
+            )
+            for r in rows
+        ]
+
+    async def _load(self, row: asyncpg.Record) -> Submission:
+        documents = await self._conn.fetch(
+            f"SELECT * FROM {self._schema}.documents WHERE submission_id = $1 ORDER BY requirement_id",
+            row["submission_id"],
+        )
+        recap = next((d for d in documents if d["is_recap"]), None)
+        return Submission(
+            submission_id=str(row["submission_id"]),
+            service_code=row["service_code"],
+            perangkat_daerah=row["perangkat_daerah"],
+            title=row["title"],
+            status=SubmissionStatus(row["status"]),
+            received_at=row["received_at"],
+            case_id=row["case_id"],
+            acknowledged_at=row["acknowledged_at"],
+            receipt_number=row["receipt_number"],
+            period=row["period"],
+            due_at=row["due_at"],
+            submitted_by=row["submitted_by"],
+            request=json.loads(row["request"]),
+            replaces=None if row["replaces"] is None else str(row["replaces"]),
+            replaced_by=None if row["replaced_by"] is None else str(row["replaced_by"]),
+            current_step=row["current_step"],
+            holder_role=row["holder_role"],
+            step_due_at=row["step_due_at"],
+            return_reasons=tuple(json.loads(row["return_reasons"])),
+            documents=tuple(
+                DocumentRef(
+                    str(d["document_id"]),
+                    d["requirement_id"],
+                    d["filename"],
+                    d["media_type"],
+                    d["size_bytes"],
+                    d["sha256"],
+                )
+                for d in documents
+            ),
+            recap=None
+            if recap is None
+            else RecapRef(
+                str(recap["document_id"]),
+                recap["sha256"],
+                recap["recap_rows"],
+                recap["recap_format"],
+                recap["rules_version"],
+            ),
+        )
 
 
 class PostgresIntakeUnitOfWork(PostgresUnitOfWork):

@@ -15,13 +15,27 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogue"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# A wall-clock time in the standard's time zone. JSON Schema's "time" format demands a UTC
+# offset, which these times do not carry: documented as a plain HH:MM[:SS] string instead.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$"}),
+]
 
 # "1 Hari", "1 (satu) hari", "0 Hari kerja": the seeds' ways of writing a duration.
 _WORKING_DAYS = re.compile(r"^(\d+)\s*(?:\([a-z ]+\)\s*)?hari(?:\s+kerja)?$", re.IGNORECASE)
@@ -107,9 +121,9 @@ class CompletionTime(_Model):
 
 class ServiceWindow(_Model):
     days: tuple[Weekday, ...] = Field(min_length=1)
-    open: time
-    close: time
-    breaks: tuple[tuple[time, time], ...]
+    open: LocalTime
+    close: LocalTime
+    breaks: tuple[tuple[LocalTime, LocalTime], ...]
 
     @model_validator(mode="after")
     def _breaks_inside_opening_hours(self) -> Self:
