@@ -257,17 +257,23 @@ class OutboxRelay:
         q = quote_schema(schema)
         # Behind a refused or parked row of its key a row waits (partial index: such rows are
         # rare, so the check is nearly free); the refused row itself is tried again alone.
+        # Per slot (LATERAL), the slot's next rows after that slot's cursor: the (slot, seq)
+        # index yields them in order and the LIMIT stops early, for one hot slot as for many
+        # (asking for several slots at once in one ORDER BY sorted every pending row of them).
         self._claim_sql = f"""
-            SELECT o.seq, o.id, o.topic, o.aggregateid, o.payload::text AS payload,
-                   o.headers::text AS headers, o.attempts
-            FROM {q}.outbox o
-            WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND o.slot = $1
-              AND o.seq > $2
-              AND NOT EXISTS (
-                SELECT 1 FROM {q}.outbox b
-                WHERE b.sent_at IS NULL AND (b.parked_at IS NOT NULL OR b.attempts > 0)
-                  AND b.topic = o.topic AND b.aggregateid = o.aggregateid AND b.seq < o.seq)
-            ORDER BY o.seq LIMIT $3
+            SELECT r.* FROM unnest($1::smallint[], $2::bigint[]) AS s(slot, after)
+            CROSS JOIN LATERAL (
+                SELECT o.seq, o.slot, o.id, o.topic, o.aggregateid, o.payload::text AS payload,
+                       o.headers::text AS headers, o.attempts
+                FROM {q}.outbox o
+                WHERE o.slot = s.slot AND o.sent_at IS NULL AND o.parked_at IS NULL AND o.seq > s.after
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {q}.outbox b
+                    WHERE b.sent_at IS NULL AND (b.parked_at IS NOT NULL OR b.attempts > 0)
+                      AND b.topic = o.topic AND b.aggregateid = o.aggregateid AND b.seq < o.seq)
+                ORDER BY o.seq LIMIT $3
+            ) r
+            ORDER BY r.seq
         """
         self._lock_sql = (
             "SELECT array_agg(s)::int[] FROM unnest($2::int[]) AS s WHERE pg_try_advisory_lock($1, s)"
@@ -384,23 +390,26 @@ class OutboxRelay:
         db = asyncio.Lock()  # claims and marks share the claimer's connection (and its locks)
 
         async def claim() -> None:
-            # One slot per query: the (slot, seq) index then yields rows in order and the
-            # LIMIT stops early (several slots at once would sort every pending row of them).
-            cursors = dict.fromkeys(slots, 0)
+            cursors = dict.fromkeys(slots, 0)  # per slot: the last seq claimed in this pump
             try:
                 while cursors and not state.trouble:
+                    async with db:
+                        rows = await conn.fetch(
+                            self._claim_sql, list(cursors), list(cursors.values()), self._batch_size
+                        )
+                    if not rows:
+                        break
+                    per_slot: dict[int, list[asyncpg.Record]] = {}
+                    for row in rows:
+                        per_slot.setdefault(row["slot"], []).append(row)
                     for slot in list(cursors):
-                        async with db:
-                            rows = await conn.fetch(self._claim_sql, slot, cursors[slot], self._batch_size)
-                        if len(rows) < self._batch_size:
+                        got = per_slot.get(slot, [])
+                        if len(got) < self._batch_size:
                             del cursors[slot]  # drained for this pump
-                        elif rows:
-                            cursors[slot] = rows[-1]["seq"]
-                        if rows:
-                            LAST_BATCH.labels(self._schema).set(len(rows))
-                            await claimed.put(rows)
-                        if state.trouble:
-                            break
+                        else:
+                            cursors[slot] = got[-1]["seq"]
+                    LAST_BATCH.labels(self._schema).set(len(rows))
+                    await claimed.put(list(rows))
             finally:
                 await claimed.put(None)
 
