@@ -445,9 +445,14 @@ class OutboxRelay:
         finally:
             # Whatever happens (a database error while marking, cancellation at stop), the
             # records handed to the producer are awaited, so none is left half-tracked.
-            for flight in flights:
-                if not flight.settled:
-                    await asyncio.gather(*flight.futures(), return_exceptions=True)
+            unsettled = [f for flight in flights if not flight.settled for f in flight.futures()]
+            if unsettled:
+                # Bounded: with the broker gone they may never complete (the caller then drops
+                # the producer, and the rows, still unmarked, go out again later).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        asyncio.gather(*unsettled, return_exceptions=True), self._publish_timeout_s
+                    )
         PUBLISHED.labels(self._schema).inc(state.sent)
         self.rounds_completed += 1
         if state.trouble:
