@@ -651,7 +651,11 @@ class Results:
 
     @property
     def ceiling_eps(self) -> float | None:
-        return max(c.records_per_s for c in self.ceiling) if isinstance(self.ceiling, list) and self.ceiling else None
+        return (
+            max(c.records_per_s for c in self.ceiling)
+            if isinstance(self.ceiling, list) and self.ceiling
+            else None
+        )
 
 
 def goals(res: Results, rate: float) -> list[tuple[str, str, bool]]:
