@@ -445,7 +445,15 @@ async def run_row(
     for _ in range(0 if spec.burst else drain_rounds):
         async with pool.acquire() as conn:
             await fill_outbox(conn, infra.schema, topic, seqs.take(spec.events), spec.keys, batch)
-        published, drain_s = await relay_drain(pool, infra, batch)
+        try:
+            published, drain_s = await relay_drain(pool, infra, batch)
+        except TimeoutError:
+            # Seen twice on a loaded machine (a claim query exceeded the pool's 30 s command
+            # timeout); the reference figure is skipped, the rows go out with the next relay.
+            print(f"  {spec.label}: drain() timed out; its figure is left out", file=sys.stderr)
+            await relay_started(pool, infra, spec.events, batch)
+            row.relay_published += spec.events
+            continue
         row.drain_rounds.append(published / drain_s)
         row.relay_published += published
     return row
