@@ -54,7 +54,9 @@ format: setup ## apply ruff's formatting and safe fixes
 asyncapi: setup ## regenerate the AsyncAPI document other agencies read
 	@.venv/bin/python -m bkpsdm.common.asyncapi > deploy/asyncapi/asyncapi.json
 
-bench: infra-up ## benchmarks: outbox relay vs raw producer and Kafka's own ceiling, commit-to-consumer latency, consumer rate
+bench: infra-up ## benchmarks: outbox relay vs raw producer and Kafka's ceiling, commit-to-consumer latency, consumer rate, intake submissions and recap checks
 	@.venv/bin/python -m bench.outbox_bench --json .bench/outbox.json
 	@echo
 	@.venv/bin/python bench/consumer_bench.py --json .bench/consumer.json
+	@echo
+	@.venv/bin/python -m bench.intake_bench --json .bench/intake.json
