@@ -1,0 +1,83 @@
+"""Employees' punches and daily records in the gateway's schema (the daily-attendance consumer's data)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bkpsdm.attendance_gateway.domain.daily import DailyAttendance
+from bkpsdm.attendance_gateway.domain.punch import Punch
+from bkpsdm.common.db import Connection, quote_schema
+
+
+class PostgresAttendanceRepository:
+    def __init__(self, conn: Connection, schema: str) -> None:
+        self._conn = conn
+        self._s = quote_schema(schema)
+
+    async def add_punch(self, idempotency_key: str, punch: Punch, unit: str) -> bool:
+        """False when this punch (by idempotency key) was already recorded."""
+        return bool(
+            await self._conn.fetchval(
+                f"INSERT INTO {self._s}.employee_punches (idempotency_key, nip, unit, punched_at, punch_state,"
+                " terminal_serial, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (idempotency_key) DO NOTHING RETURNING true",
+                idempotency_key,
+                punch.nip,
+                unit,
+                punch.timestamp,
+                punch.state,
+                punch.terminal_serial,
+                punch.user_id,
+            )
+        )
+
+    async def punches(self, nips: list[str], start: datetime, end: datetime) -> list[Punch]:
+        rows = await self._conn.fetch(
+            f"SELECT * FROM {self._s}.employee_punches WHERE nip = ANY($1::text[])"
+            " AND punched_at >= $2 AND punched_at < $3 ORDER BY punched_at",
+            nips,
+            start,
+            end,
+        )
+        return [
+            Punch(
+                nip=r["nip"],
+                timestamp=r["punched_at"],
+                state=r["punch_state"],
+                terminal_serial=r["terminal_serial"],
+                user_id=r["user_id"],
+            )
+            for r in rows
+        ]
+
+    async def save_daily(self, record: DailyAttendance, unit: str) -> None:
+        await self._conn.execute(
+            f"INSERT INTO {self._s}.daily_attendance (nip, day, unit, record) VALUES ($1, $2, $3, $4::jsonb)"
+            " ON CONFLICT (nip, day) DO UPDATE SET unit = excluded.unit, record = excluded.record,"
+            " updated_at = now()",
+            record.nip,
+            record.date,
+            unit,
+            record.model_dump_json(),
+        )
+
+    async def daily(self, nip: str, first: date, last: date) -> list[DailyAttendance]:
+        rows = await self._conn.fetch(
+            f"SELECT record FROM {self._s}.daily_attendance WHERE nip = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+            nip,
+            first,
+            last,
+        )
+        return [DailyAttendance.model_validate_json(r["record"]) for r in rows]
+
+    async def roster(self, unit: str, start: datetime, end: datetime) -> list[str]:
+        """Employees of a unit: mapped on its terminals, or who punched there in the period."""
+        rows = await self._conn.fetch(
+            f"SELECT u.nip FROM {self._s}.terminal_users u JOIN {self._s}.terminals t USING (terminal_id)"
+            f" WHERE t.unit = $1 UNION SELECT nip FROM {self._s}.employee_punches"
+            " WHERE unit = $1 AND punched_at >= $2 AND punched_at < $3",
+            unit,
+            start,
+            end,
+        )
+        return sorted(r["nip"] for r in rows)

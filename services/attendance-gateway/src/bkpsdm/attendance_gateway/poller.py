@@ -1,0 +1,219 @@
+"""The polling loop: lease due terminals, run each session in a worker process, store the outcome.
+
+Several gateway processes may run it against one database: leases (`terminal_state`) keep a
+terminal with one process at a time; a heartbeat renews this process's leases, and a dead
+process's terminals are taken over once its leases expire (`lease_s`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from datetime import UTC, datetime
+
+from bkpsdm.attendance_gateway import service
+from bkpsdm.attendance_gateway.adapters.repository import Lease
+from bkpsdm.attendance_gateway.adapters.workers import SessionWorkers
+from bkpsdm.attendance_gateway.adapters.zk_session import Action, LiveEvent, SessionJob, SessionResult
+from bkpsdm.attendance_gateway.domain import errors
+from bkpsdm.attendance_gateway.domain.terminal import Transport
+from bkpsdm.attendance_gateway.service import LeaseLost, PollPolicy, UnitOfWorkFactory
+from bkpsdm.common.contracts import ATTENDANCE_PUNCHES
+from bkpsdm.common.domain_errors import DomainError
+from bkpsdm.common.errors import describe
+from bkpsdm.common.logs import correlation_scope, get_logger, new_correlation_id
+
+log = get_logger(__name__)
+
+
+class Poller:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        *,
+        workers: int,
+        session_timeout_s: float,
+        session_deadline_s: float,
+        lease_s: float,
+        tick_s: float,
+        policy: PollPolicy,
+    ) -> None:
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._uow = unit_of_work
+        self.workers = SessionWorkers(workers)
+        self._timeout_s = session_timeout_s
+        self._deadline_s = session_deadline_s
+        self._lease_s = lease_s
+        self._tick_s = tick_s
+        self.policy = policy
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._working: set[str] = set()  # terminal ids whose leases this process renews
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._claim_loop(), name="poller-claim"),
+            asyncio.create_task(self._heartbeat(), name="poller-heartbeat"),
+        ]
+        log.info("poller.started", owner=self.owner, workers=self.workers.size)
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._in_flight]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._in_flight, return_exceptions=True)
+        await self.workers.close()
+        with contextlib.suppress(Exception):
+            async with self._uow() as uow:
+                await uow.polling.release_all(self.owner)
+        log.info("poller.stopped", owner=self.owner)
+
+    def _job(self, lease: Lease, action: Action, clear_if_published: bool = False) -> SessionJob:
+        capture_s = float(lease.terminal.poll_interval_s) if action == "capture" else 0.0
+        t = lease.terminal
+        return SessionJob(
+            address=t.address,
+            port=t.port,
+            udp=t.transport is Transport.UDP,
+            comm_key=t.comm_key,
+            timeout_s=self._timeout_s,
+            action=action,
+            start=lease.checkpoint,
+            checkpoint_key=lease.checkpoint_key,
+            time_zone=t.time_zone,
+            clear_if_published=clear_if_published,
+            capture_s=capture_s,
+        )
+
+    async def exclusive_session(
+        self, terminal_id: str, action: Action, wait_s: float
+    ) -> tuple[Lease, SessionResult] | None:
+        """Run one session on request (diagnosis, time sync) under the terminal's lease, waiting
+        up to `wait_s` for a poll in progress; None when the terminal stayed busy. Raises
+        TERMINAL_NOT_FOUND for an unknown terminal."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while True:
+            async with self._uow() as uow:
+                if await uow.terminals.get(terminal_id) is None:
+                    raise DomainError(errors.TERMINAL_NOT_FOUND)
+                lease = await uow.polling.lease(terminal_id, self.owner, self._lease_s)
+            if lease is not None:
+                break
+            if loop.time() >= deadline:
+                return None
+            await asyncio.sleep(0.5)
+        self._working.add(lease.terminal.terminal_id)
+        try:
+            result = await self.workers.run(self._job(lease, action), self._deadline_s)
+        finally:
+            self._working.discard(lease.terminal.terminal_id)
+            async with self._uow() as uow:
+                await uow.polling.release(lease)
+        log.info("terminal.session_on_request", terminal_id=terminal_id, action=action, ok=result.ok)
+        return lease, result
+
+    async def _claim_loop(self) -> None:
+        while True:
+            free = self.workers.size - len(self._in_flight)
+            try:
+                if free > 0:
+                    async with self._uow() as uow:
+                        leases = await uow.polling.claim(self.owner, free, self._lease_s, list(self._working))
+                    for lease in leases:
+                        self._working.add(lease.terminal.terminal_id)
+                        action: Action = "capture" if lease.terminal.live_capture else "poll"
+                        task = asyncio.create_task(self._poll(lease, action))
+                        self._in_flight.add(task)
+                        task.add_done_callback(self._in_flight.discard)
+            except Exception as exc:
+                log.warning("poller.claim_failed", error=describe(exc))
+            await asyncio.sleep(self._tick_s)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self._lease_s / 3)
+            try:
+                if self._working:
+                    async with self._uow() as uow:
+                        await uow.polling.renew(self.owner, list(self._working), self._lease_s)
+            except Exception as exc:
+                log.warning("poller.renew_failed", error=describe(exc))
+
+    async def _poll(self, lease: Lease, action: Action) -> None:
+        t = lease.terminal
+        self._working.add(t.terminal_id)
+        try:
+            with correlation_scope(new_correlation_id(), terminal_id=t.terminal_id) as correlation_id:
+                started = datetime.now(UTC)
+                clear = False
+                if t.clear_log_after_publish and lease.checkpoint > 0:
+                    async with self._uow() as uow:
+                        clear = await uow.polling.all_published(t.terminal_id, ATTENDANCE_PUNCHES.name)
+                job = self._job(lease, action, clear)
+                live: asyncio.Queue[LiveEvent | None] = asyncio.Queue()
+                loop = asyncio.get_running_loop()
+
+                def hand_over(event: LiveEvent) -> None:  # called on a session thread
+                    loop.call_soon_threadsafe(live.put_nowait, event)
+
+                storing = asyncio.create_task(self._store_live(lease, live, correlation_id))
+                try:
+                    result = await self.workers.run(
+                        job,
+                        self._deadline_s + job.capture_s,
+                        hand_over,
+                    )
+                except Exception as exc:  # no worker could be started: a failed poll like any other
+                    result = SessionResult(ok=False, reason="WORKER_FAILED", detail=describe(exc))
+                finally:
+                    live.put_nowait(None)
+                    await storing
+                # A live-capture terminal's sessions follow each other: the window is the interval.
+                await self._store(lease, result, started, correlation_id, 0.0 if job.capture_s else None)
+        finally:
+            self._working.discard(t.terminal_id)
+
+    async def _store_live(
+        self, lease: Lease, events: asyncio.Queue[LiveEvent | None], correlation_id: str
+    ) -> None:
+        while (event := await events.get()) is not None:
+            try:
+                await service.store_live_punch(self._uow, lease, event, self.policy, correlation_id)
+            except Exception as exc:  # the next full pull reads it from the log
+                log.warning(
+                    "terminal.live_punch_not_stored",
+                    terminal_id=lease.terminal.terminal_id,
+                    error=describe(exc),
+                )
+
+    async def _store(
+        self,
+        lease: Lease,
+        result: SessionResult,
+        started: datetime,
+        correlation_id: str,
+        next_poll_in_s: float | None = None,
+    ) -> None:
+        t = lease.terminal
+        try:
+            outcome = await service.apply_poll(
+                self._uow, lease, result, self.policy, started, correlation_id, next_poll_in_s
+            )
+        except LeaseLost:
+            log.warning("terminal.lease_lost", terminal_id=t.terminal_id)
+            return
+        except Exception as exc:
+            # The lease lapses and the terminal is polled again; the checkpoint kept what was stored.
+            log.error("terminal.poll_store_failed", terminal_id=t.terminal_id, error=describe(exc))
+            return
+        log.info(
+            "terminal.polled",
+            terminal_id=t.terminal_id,
+            status=outcome.status,
+            reason=outcome.reason,
+            new_punches=outcome.new_punches,
+            seconds=round((datetime.now(UTC) - started).total_seconds(), 3),
+        )

@@ -1,0 +1,87 @@
+"""Schemathesis with every check over the gateway's OpenAPI schema, against the gateway as a
+process on the real PostgreSQL and Kafka: every answer is documented, the technician's routes
+refuse anonymous calls, and nothing is a 500."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bkpsdm.attendance_gateway.settings import IDENTITY
+from bkpsdm.common.auth import Role
+from bkpsdm.common.db import quote_schema
+from bkpsdm.testing.auth import token_for
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.processes import ServiceProcess
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+# JSON Schema cannot say which addresses, zones or NIPs are valid, that a date range is
+# ordered, nor that a terminal exists or answers: for these operations 404/409/422/503 are
+# expected answers to schema-valid data.
+CONFIG = """
+[[operations]]
+include-path-regex = "^/api/v1/(terminals|attendance/daily)"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "503"]
+"""
+
+
+@pytest.fixture
+async def gateway_process(infra: Infra, pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[ServiceProcess]:
+    schema = f"fuzz_{uuid.uuid4().hex[:8]}"
+    prefix = IDENTITY.env_prefix
+    env = {
+        **infra.env(),
+        f"{prefix}DB_SCHEMA": schema,
+        f"{prefix}CONSUMER_GROUP_SUFFIX": f"-{schema}",
+        f"{prefix}LOG_LEVEL": "WARNING",
+        f"{prefix}POLLING_ENABLED": "false",  # fuzzed addresses are not terminals to poll
+        f"{prefix}SESSION_TIMEOUT_S": "1",
+        f"{prefix}SESSION_DEADLINE_S": "4",
+        f"{prefix}POLL_WORKERS": "2",
+        f"{prefix}DAILY_ATTENDANCE_ENABLED": "false",  # would read the shared punches topic from its start
+    }
+    process = ServiceProcess(IDENTITY.module, prefix, env, tmp_path).start()
+    try:
+        await asyncio.to_thread(process.wait_ready)
+        yield process
+    finally:
+        process.stop()
+        async with pool.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {quote_schema(schema)} CASCADE")
+
+
+async def test_schemathesis_with_every_check_finds_no_failure(
+    gateway_process: ServiceProcess, tmp_path: Path
+) -> None:
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    token = token_for(Role.PETUGAS_TEKNIS)
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(config),
+        "run",
+        f"{gateway_process.base_url}/openapi.json",
+        "--checks",
+        "all",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--max-examples",
+        "25",
+        "--seed",
+        "20261123",
+        "--workers",
+        "1",
+    ]
+    result = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=480)
+    report = result.stdout[-6000:] + result.stderr[-2000:]
+    assert result.returncode == 0, report
+    assert "failure" not in result.stdout.rsplit("SUMMARY", 1)[-1].lower().replace("0 failures", ""), report
