@@ -15,6 +15,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bkpsdm.attendance_gateway.bootstrap import bootstrap
 from bkpsdm.attendance_gateway.settings import AttendanceGatewaySettings
 from bkpsdm.common.auth import Role
+from bkpsdm.common.contracts import TOPICS
+from bkpsdm.common.kafka_admin import ensure_topics
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.simulators.zk_terminal import FleetThread, Terminal, TerminalConfig
 from bkpsdm.testing.auth import bearer
@@ -188,6 +190,9 @@ class TopicReader:
 @pytest.fixture
 async def readers(infra: Infra) -> AsyncIterator[Callable[[str], Awaitable[TopicReader]]]:
     opened: list[TopicReader] = []
+    # On a fresh broker the gateway's topics exist only once a gateway started; a reader may
+    # be opened before that (a test starting the gateway as a process afterwards).
+    await ensure_topics(infra.kafka_bootstrap_servers, TOPICS)
 
     async def make(topic: str) -> TopicReader:
         reader = await TopicReader(infra.kafka_bootstrap_servers, topic).open()
