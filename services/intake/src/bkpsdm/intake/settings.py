@@ -21,8 +21,8 @@ class IntakeSettings(ServiceSettings):
     # A whole submission (cover letter, documents and recap); the template's default is 5 MiB.
     max_request_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     recap_max_rows: int = Field(default=50_000, ge=1)
-    # Fields: {service} (the service code), {year} (of receipt, local time), {seq} (gap-free per
-    # service and year, kept in PostgreSQL).
+    # Fields: {service} (the service code), {year} (of receipt, local time), {seq} (a PostgreSQL
+    # sequence per service and year, taken once every check has passed).
     receipt_pattern: str = "{service}/{year}/{seq:05d}"
     catalogue_dir: Path | None = None  # None: the packaged catalogue
     calendar_file: Path | None = None  # None: libs/common's default service calendar
