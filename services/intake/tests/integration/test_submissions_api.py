@@ -212,7 +212,7 @@ async def test_a_portal_information_request_takes_a_workbook_and_a_memo(intake: 
     }
 
 
-async def test_receipt_numbers_are_gap_free_even_after_refusals(intake: httpx.AsyncClient) -> None:
+async def test_a_refused_submission_takes_no_receipt_number(intake: httpx.AsyncClient) -> None:
     year = datetime.now().year
     first = await submit(intake, REPAIR)
     refused = await submit(intake, {**REPAIR, "terminal": ""})
@@ -224,7 +224,7 @@ async def test_receipt_numbers_are_gap_free_even_after_refusals(intake: httpx.As
     ]
 
 
-async def test_concurrent_submissions_get_distinct_gap_free_receipt_numbers(
+async def test_concurrent_submissions_get_distinct_consecutive_receipt_numbers(
     intake: httpx.AsyncClient,
 ) -> None:
     answers = await asyncio.gather(*(submit(intake, {**REPAIR, "title": f"Mesin {i}"}) for i in range(12)))
