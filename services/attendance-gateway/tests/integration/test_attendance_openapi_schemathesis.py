@@ -5,8 +5,6 @@ refuse anonymous calls, and nothing is a 500."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from bkpsdm.common.db import quote_schema
 from bkpsdm.testing.auth import token_for
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.processes import ServiceProcess
+from bkpsdm.testing.schemathesis import run_schemathesis, summary_has_failures
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -61,27 +60,8 @@ async def gateway_process(infra: Infra, pool: asyncpg.Pool, tmp_path: Path) -> A
 async def test_schemathesis_with_every_check_finds_no_failure(
     gateway_process: ServiceProcess, tmp_path: Path
 ) -> None:
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(CONFIG, encoding="utf-8")
-    token = token_for(Role.PETUGAS_TEKNIS)
-    command = [
-        str(Path(sys.executable).with_name("schemathesis")),
-        "--config-file",
-        str(config),
-        "run",
-        f"{gateway_process.base_url}/openapi.json",
-        "--checks",
-        "all",
-        "--header",
-        f"Authorization: Bearer {token}",
-        "--max-examples",
-        "25",
-        "--seed",
-        "20261123",
-        "--workers",
-        "1",
-    ]
-    result = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=480)
-    report = result.stdout[-6000:] + result.stderr[-2000:]
-    assert result.returncode == 0, report
-    assert "failure" not in result.stdout.rsplit("SUMMARY", 1)[-1].lower().replace("0 failures", ""), report
+    returncode, stdout, report = await run_schemathesis(
+        gateway_process.base_url, token_for(Role.PETUGAS_TEKNIS), CONFIG, tmp_path
+    )
+    assert returncode == 0, report
+    assert not summary_has_failures(stdout), report
