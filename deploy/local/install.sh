@@ -26,6 +26,10 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
   pkgs+=(openjdk-17-jre-headless maven)
 fi
 have_pg_server || pkgs+=(postgresql)
+# promtool checks the alert rules; the console's end-to-end tests drive the system browser.
+command -v promtool >/dev/null || pkgs+=(prometheus)
+command -v chromium >/dev/null || pkgs+=(chromium)
+command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
 
 if ((${#pkgs[@]})); then
   if [[ $(id -u) -ne 0 ]]; then

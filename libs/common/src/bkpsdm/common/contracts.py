@@ -284,3 +284,77 @@ TERMINAL_REQUESTS = TOPICS.register(
         events=(TerminalDiagnosisRequested,),
     )
 )
+
+
+# --- Uploads to BKN: routing asks an uploader, the uploader answers with the outcome ---
+
+
+class UploadRequested(Event):
+    """Routing's processing unit accepted a submission: upload its recap to BKN (a command).
+
+    One request per attempt: a retry after a failure is a new `request_id` with `attempt` + 1.
+    The uploader fetches the recap from intake by reference and checks its hash.
+    """
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.routing.upload-requested.v1"
+
+    request_id: str = Field(description="Unique per attempt; the uploader's idempotency anchor")
+    submission_id: str = Field(description="Intake's id of the submission (the Kafka key)")
+    case_id: str
+    service_code: str = Field(description="E-LAPKIN or IP-ASN: which uploader acts")
+    perangkat_daerah: str = Field(description="Applicant unit")
+    period: str | None = Field(default=None, description="Reporting period, YYYY or YYYY-MM")
+    recap: RecapReference
+    attempt: int = Field(default=1, ge=1)
+    requested_by: str | None = Field(default=None, description="Subject of the official who accepted")
+    requested_at: datetime
+
+
+class UploadFinished(Event):
+    """An uploader's outcome for one upload request, with counts; routing advances the case."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.uploads.upload-finished.v1"
+
+    request_id: str
+    submission_id: str = Field(description="The Kafka key")
+    case_id: str
+    service_code: str
+    outcome: str = Field(description="COMPLETED, PARTIALLY_COMPLETED or FAILED")
+    rows_total: int
+    rows_stored: int = Field(description="Rows BKN stored (or already held, by idempotency key)")
+    rows_rejected: int = Field(description="Rows BKN refused as invalid; retrying will not help")
+    rows_failed: int = Field(description="Rows not stored for a transient reason (retry may help)")
+    reasons: list[str] = Field(default_factory=list, description="Why, in Indonesian (failed or partial)")
+    adapter: str = Field(description="http (BKN's API) or export-file (an operator imports it by hand)")
+    rules_version: str | None = Field(default=None, description="Rule set the rows were mapped under")
+    report_url: str | None = Field(default=None, description="Path on the uploader serving the upload report")
+    finished_at: datetime
+
+
+UPLOAD_REQUESTS = TOPICS.register(
+    TopicSpec(
+        name="internal.routing.upload-requests.v1",
+        key="submission_id",
+        owner="routing",
+        description="Upload commands from routing to the BKN uploaders, keyed by submission id.",
+        events=(UploadRequested,),
+    )
+)
+LAPKIN_UPLOADS = TOPICS.register(
+    TopicSpec(
+        name="public.lapkin.uploads.v1",
+        key="submission_id",
+        owner="lapkin-uploader",
+        description="E-LAPKIN upload outcomes (counts per outcome), keyed by submission id.",
+        events=(UploadFinished,),
+    )
+)
+IPASN_UPLOADS = TOPICS.register(
+    TopicSpec(
+        name="public.ipasn.uploads.v1",
+        key="submission_id",
+        owner="ipasn-uploader",
+        description="IP-ASN upload outcomes (counts per outcome), keyed by submission id.",
+        events=(UploadFinished,),
+    )
+)
