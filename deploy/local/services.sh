@@ -11,6 +11,8 @@ PY="$ROOT/.venv/bin/python"
 
 # "service module port" per line, from each service's own declaration (its IDENTITY).
 services() { "$PY" -m bkpsdm.common.identity; }
+# "name module port ready-path args..." per line: stand-ins for BKN, SP4N-LAPOR, ...
+simulators() { grep -Ev '^[[:space:]]*(#|$)' "$HERE/simulators.conf"; }
 
 log() { echo "services: $*" >&2; }
 die() { echo "services: ERROR: $*" >&2; exit 1; }
@@ -30,8 +32,26 @@ start() {
   if [[ -z ${AUTH_JWKS_URL:-}${AUTH_JWKS_FILE:-}${AUTH_PUBLIC_KEY_FILE:-} ]]; then
     export AUTH_JWKS_FILE="$HERE/.state/auth/jwks.json"
   fi
+  local entry name module port path args
+  mapfile -t SIMULATORS < <(simulators)
+  for entry in "${SIMULATORS[@]}"; do
+    read -r name module port path args <<<"$entry"
+    if pid_of "$name" >/dev/null; then log "$name already running"; continue; fi
+    # shellcheck disable=SC2086 # the arguments are words by design
+    setsid nohup "$PY" -m "$module" --port "$port" $args >>"$STATE/$name.log" 2>&1 </dev/null &
+    echo $! >"$STATE/$name.pid"
+  done
+  for entry in "${SIMULATORS[@]}"; do
+    read -r name module port path args <<<"$entry"
+    local j
+    for ((j = 0; j < 60; j++)); do
+      curl -fsS -m 2 "http://127.0.0.1:$port$path" >/dev/null 2>&1 && break
+      pid_of "$name" >/dev/null || { tail -n 20 "$STATE/$name.log" >&2; die "$name exited (log: $STATE/$name.log)"; }
+      sleep 0.5
+    done
+    log "simulator $name on http://127.0.0.1:$port"
+  done
   mapfile -t SERVICES < <(services)
-  local entry name module port
   for entry in "${SERVICES[@]}"; do
     read -r name module port <<<"$entry"
     if pid_of "$name" >/dev/null; then log "$name already running"; continue; fi
@@ -54,9 +74,9 @@ start() {
 stop() {
   local entry name module port pid i
   [[ -x $PY ]] || return 0
-  mapfile -t SERVICES < <(services)
+  mapfile -t SERVICES < <(services; simulators)
   for entry in "${SERVICES[@]}"; do
-    read -r name module port <<<"$entry"
+    read -r name module port _ <<<"$entry"
     pid="$(pid_of "$name")" || continue
     kill -TERM "$pid"
     for ((i = 0; i < 60 && $(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0); i++)); do sleep 0.5; done

@@ -30,6 +30,7 @@ from bkpsdm.common.commits import OffsetCommitter
 from bkpsdm.common.deadletter import dead_letter_middleware
 from bkpsdm.common.events import CORRELATION_HEADER
 from bkpsdm.common.kafka_records import install_lenient_header_keys
+from bkpsdm.common.kafka_security import KafkaClientSettings, broker_security
 from bkpsdm.common.logs import correlation_scope, get_logger
 from bkpsdm.common.retry import RetryPolicy
 
@@ -103,6 +104,7 @@ def build_broker(
     registry: CollectorRegistry,
     retry_policy: RetryPolicy,
     committer: OffsetCommitter | None = None,
+    security: KafkaClientSettings | None = None,  # None: from the environment
 ) -> CommittingKafkaBroker:
     # A header key that is not UTF-8 would otherwise fail inside aiokafka and loop forever.
     install_lenient_header_keys(INVALID_HEADERS_MARK)
@@ -110,6 +112,7 @@ def build_broker(
     broker = CommittingKafkaBroker(
         bootstrap_servers,
         client_id=f"bkpsdm-{service}",
+        security=broker_security(security),
         enable_idempotence=True,
         acks="all",
         ack_policy=AckPolicy.NACK_ON_ERROR,

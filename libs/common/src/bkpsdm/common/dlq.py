@@ -6,7 +6,8 @@
 `list` prints one JSON line per dead letter (partition, offset, error, origin, event id,
 correlation id); payloads are not printed, they may hold personal data. `replay` publishes
 the chosen letters back to their origin topic; consumers de-duplicate by event id, so a
-replay is safe to repeat. Kafka comes from KAFKA_BOOTSTRAP_SERVERS (local default otherwise).
+replay is safe to repeat. Kafka comes from KAFKA_BOOTSTRAP_SERVERS (local default otherwise),
+its credentials from KAFKA_SECURITY_PROTOCOL / KAFKA_SASL_* (bkpsdm.common.kafka_security).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiokafka import AIOKafkaProducer
 
 from bkpsdm.common.deadletter import DLQ_HEADERS, header_text
 from bkpsdm.common.kafka_admin import read_topic
+from bkpsdm.common.kafka_security import KafkaClientSettings, client_options
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.settings import LOCAL_KAFKA
 from bkpsdm.common.topics import DLQ_SUFFIX
@@ -57,21 +59,28 @@ class DeadLetter:
 
 
 async def read_dead_letters(
-    bootstrap_servers: str, dlq_topic: str, *, timeout_s: float = 5.0
+    bootstrap_servers: str,
+    dlq_topic: str,
+    *,
+    timeout_s: float = 5.0,
+    security: KafkaClientSettings | None = None,
 ) -> list[DeadLetter]:
     """Everything currently in a dead-letter topic."""
-    return [
-        DeadLetter.from_record(r) for r in await read_topic(bootstrap_servers, dlq_topic, timeout_s=timeout_s)
-    ]
+    records = await read_topic(bootstrap_servers, dlq_topic, timeout_s=timeout_s, security=security)
+    return [DeadLetter.from_record(r) for r in records]
 
 
-async def replay_dead_letters(bootstrap_servers: str, letters: Sequence[DeadLetter]) -> int:
+async def replay_dead_letters(
+    bootstrap_servers: str, letters: Sequence[DeadLetter], *, security: KafkaClientSettings | None = None
+) -> int:
     """Publish dead letters back to their origin topic with their original headers.
 
     Consumers de-duplicate by event id, so replaying a letter whose effect did happen
     changes nothing; one whose cause is fixed is now handled.
     """
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all", **client_options(security)
+    )
     await producer.start()
     try:
         for letter in letters:

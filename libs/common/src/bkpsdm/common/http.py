@@ -1,4 +1,5 @@
-"""The HTTP surface every service shares: health, metrics, errors, correlation ids.
+"""The HTTP surface every service shares: health, metrics, errors, correlation ids, and
+`install_allow_header` (a 405 names every method of its path).
 
 User-facing errors are JSON `{"code": STABLE_CODE, "message": "<Bahasa Indonesia>"}`
 with a 4xx status. Bad input never becomes a 500. Each request binds a correlation id
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ from prometheus_client import (
 )
 from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bkpsdm.common.domain_errors import DomainError, ErrorSpec, Problem
@@ -355,3 +357,47 @@ def install_health_and_metrics(app: FastAPI, health: HealthChecks, registry: Col
         # The service's broker metrics, then the process-wide ones (outbox, dead letters, GC).
         body = generate_latest(registry) + generate_latest(REGISTRY)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class AllowAllMethods:
+    """`Allow` on a 405 lists every method the path supports (RFC 9110 requires the header).
+
+    Starlette answers a method mismatch from the first route whose path matches, so a path
+    served by two routes (GET and POST /items) would announce only one of them. Each method
+    is asked of the routes themselves (`BaseRoute.matches`), so routers included in routers
+    answer too, however FastAPI nests them."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.routes = routes
+
+    def allowed(self, scope: Scope) -> list[str]:
+        return [
+            method
+            for method in _METHODS
+            if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in self.routes)
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_allow(message: Message) -> None:
+            starting = message["type"] == "http.response.start"
+            if starting and message["status"] == 405 and (methods := self.allowed(scope)):
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                headers.append((b"allow", ", ".join(methods).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)
+
+
+def install_allow_header(app: FastAPI) -> None:
+    """Every 405 of `app` names all the methods of its path, routes added later included
+    (the app's own route list is read at each request)."""
+    app.add_middleware(AllowAllMethods, routes=app.router.routes)

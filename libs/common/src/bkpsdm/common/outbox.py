@@ -3,7 +3,8 @@
 `enqueue` adds an event inside the caller's transaction, after checking it against its
 topic's contract (the topic carries that event type; the Kafka key is the field the topic
 declares; the record fits Kafka's size limit), so a row can be refused by Kafka for itself
-only in rare cases (a topic reconfigured under us, an ACL removed).
+only in rare cases (a topic reconfigured under us, an ACL removed). `enqueue_many` does the
+same for many events in one round trip.
 
 `OutboxRelay` publishes pending rows with one idempotent producer (acks=all). Each key
 hashes to one of `RELAY_SLOTS` slots; a relay claimer owns a slot through a PostgreSQL
@@ -36,7 +37,7 @@ import json
 import random
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -59,6 +60,7 @@ from prometheus_client import Counter, Gauge
 from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.errors import PermanentError, describe
 from bkpsdm.common.events import Event, metadata_for
+from bkpsdm.common.kafka_security import KafkaClientSettings, client_options
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.topics import TopicSpec
 
@@ -122,6 +124,20 @@ async def enqueue(
     aggregate_type: str | None = None,
 ) -> str:
     """Add `event` to the outbox inside the caller's transaction; return its event id."""
+    row = _outbox_row(topic, event, source, correlation_id, aggregate_type)
+    await conn.execute(
+        f"INSERT INTO {quote_schema(schema)}.outbox"
+        " (id, aggregatetype, aggregateid, type, topic, payload, headers)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)",
+        *row,
+    )
+    return str(row[0])
+
+
+def _outbox_row(
+    topic: TopicSpec, event: Event, source: str, correlation_id: str | None, aggregate_type: str | None
+) -> tuple[uuid.UUID, str, str, str, str, str, str]:
+    """The outbox row of `event` once it passed the topic's contract and the size limit."""
     key = key_of(topic, event)
     meta = metadata_for(event, source=source, correlation_id=correlation_id)
     payload = event.model_dump_json()
@@ -129,30 +145,50 @@ async def enqueue(
     size = len(payload.encode()) + len(headers.encode()) + len(key.encode())
     if size > MAX_EVENT_BYTES:
         raise EventTooLarge(f"{meta.type} is {size} bytes; the limit is {MAX_EVENT_BYTES}")
-    await conn.execute(
-        f"INSERT INTO {quote_schema(schema)}.outbox"
-        " (id, aggregatetype, aggregateid, type, topic, payload, headers)"
-        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)",
-        uuid.UUID(meta.id),
-        aggregate_type or topic.key.removesuffix("_id"),
-        key,
-        meta.type,
-        topic.name,
-        payload,
-        headers,
-    )
-    return meta.id
+    aggregate = aggregate_type or topic.key.removesuffix("_id")
+    return uuid.UUID(meta.id), aggregate, key, meta.type, topic.name, payload, headers
+
+
+_OUTBOX_COLUMNS = ["id", "aggregatetype", "aggregateid", "type", "topic", "payload", "headers"]
+
+
+async def enqueue_many(
+    conn: Connection,
+    schema: str,
+    topic: TopicSpec,
+    events: Iterable[Event],
+    *,
+    source: str,
+    correlation_id: str | None = None,
+    aggregate_type: str | None = None,
+) -> list[str]:
+    """`enqueue` for many events in one round trip (COPY), with the same checks, row for row;
+    their event ids in order. Nothing is written when one event fails a check."""
+    rows = [_outbox_row(topic, event, source, correlation_id, aggregate_type) for event in events]
+    if rows:
+        # COPY is several times faster than inserts (a 100,000-record terminal log would cost
+        # as many round trips); the statement-level NOTIFY trigger still wakes the relays.
+        quote_schema(schema)  # asyncpg quotes the name itself; this still refuses a non-plain one
+        await conn.copy_records_to_table("outbox", schema_name=schema, columns=_OUTBOX_COLUMNS, records=rows)
+    return [str(row[0]) for row in rows]
 
 
 ProducerFactory = Callable[[], Awaitable[AIOKafkaProducer]]
 
 
 def idempotent_producer_factory(
-    bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 30_000
+    bootstrap_servers: str,
+    client_id: str,
+    *,
+    request_timeout_ms: int = 30_000,
+    security: KafkaClientSettings | None = None,  # None: from the environment
 ) -> ProducerFactory:
+    options = client_options(security)
+
     async def make() -> AIOKafkaProducer:
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
+            **options,
             client_id=client_id,
             enable_idempotence=True,
             acks="all",

@@ -15,16 +15,18 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bkpsdm.common.auth.config import AuthConfig
+from bkpsdm.common.kafka_security import KafkaClientSettings
 
 LOCAL_KAFKA = "127.0.0.1:9092"
 LOCAL_DATABASE_URL = "postgresql://bkpsdm:bkpsdm@127.0.0.1:54320/bkpsdm"
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(KafkaClientSettings):
     """Base for each service's settings class; subclasses set `env_prefix`.
 
     Infrastructure endpoints are read from unprefixed variables (`KAFKA_BOOTSTRAP_SERVERS`,
-    `DATABASE_URL`) because one deployment shares them; everything else carries the
+    `DATABASE_URL`, and Kafka's `KAFKA_SECURITY_PROTOCOL` / `KAFKA_SASL_*` from
+    `KafkaClientSettings`) because one deployment shares them; everything else carries the
     service's prefix, e.g. `BKPSDM_INTAKE_HTTP_PORT`.
     """
 
@@ -95,6 +97,9 @@ def describe_validation_error(settings_cls: type[BaseSettings], exc: ValidationE
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else "?"
         aliases = {f.validation_alias for f in settings_cls.model_fields.values()}
+        field = settings_cls.model_fields.get(name)
+        if field is not None and isinstance(field.validation_alias, str):
+            name = field.validation_alias  # a validator's error is located by the field's name
         env_name = name if name in aliases else f"{prefix}{name}".upper()
         lines.append(f"configuration error: {env_name}: {error['msg']}")
     return "; ".join(lines)
