@@ -1,5 +1,3 @@
-"""BKPSDM IP-ASN Uploader: IP-ASN computation and upload to BKN.
-
-Foundation stage: the service runs, migrates its schema and reports health; its
-capabilities arrive with its own issue.
-"""
+"""BKPSDM IP-ASN Uploader: every ASN's IP-ASN (Permenpan-RB 38/2018) under a versioned rule set,
+explained and aggregated per unit and category, uploaded through an adapter (BKN's endpoint, or
+the import file), with the upload report as its product."""

@@ -1,5 +1,2 @@
-"""BKPSDM Lapkin Uploader: performance-recap (SKP) validation and upload to BKN through E-LAPKIN.
-
-Foundation stage: the service runs, migrates its schema and reports health; its
-capabilities arrive with its own issue.
-"""
+"""BKPSDM Lapkin Uploader: the E-LAPKIN recap (SKP) mapped to BKN's performance records, uploaded
+through an adapter (BKN's API, or the import file), with the upload report as its product."""

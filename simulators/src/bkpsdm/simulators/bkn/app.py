@@ -20,7 +20,13 @@ from bkpsdm.simulators.bkn.faults import FaultInjector
 from bkpsdm.simulators.bkn.stats import Stats
 from bkpsdm.simulators.bkn.store import IdempotencyEntry, Kind, RecordStore, fingerprint
 from bkpsdm.simulators.bkn.tokens import TokenIssuer, TokenState, bearer
-from bkpsdm.simulators.bkn.validation import FieldError, ReferenceIds, validate_ipasn, validate_skp
+from bkpsdm.simulators.bkn.validation import (
+    FieldError,
+    ReferenceIds,
+    validate_ipasn,
+    validate_skp,
+    validate_skp_pp46,
+)
 
 API_PREFIX = "/apisiasn/1.0"
 SSO_KEYCLOAK_PATH = "/auth/realms/public-siasn/protocol/openid-connect/token"
@@ -198,6 +204,10 @@ def _api_router(sim: _Simulator) -> APIRouter:
     async def save_skp(request: Request) -> JSONResponse:
         return await _save(sim, request, "skp")
 
+    @router.post("/skp/save")
+    async def save_skp_pp46(request: Request) -> JSONResponse:
+        return await _save(sim, request, "skp-pp46")
+
     @router.post("/ipasn/save")
     async def save_ipasn(request: Request) -> JSONResponse:
         return await _save(sim, request, "ipasn")
@@ -205,6 +215,10 @@ def _api_router(sim: _Simulator) -> APIRouter:
     @router.get("/pns/rw-skp22/{nip}")
     async def skp_history(nip: str) -> dict[str, Any]:
         return _history(sim, "skp", nip)
+
+    @router.get("/pns/rw-skp/{nip}")
+    async def skp_pp46_history(nip: str) -> dict[str, Any]:
+        return _history(sim, "skp-pp46", nip)
 
     @router.get("/pns/rw-ipasn/{nip}")
     async def ipasn_history(nip: str) -> dict[str, Any]:
@@ -255,6 +269,9 @@ async def _save(sim: _Simulator, request: Request, kind: Kind) -> JSONResponse:
     if kind == "skp":
         skp, errors = validate_skp(body, sim.ids, sim.config.skp_min_tahun, max_tahun)
         natural_key = f"{skp.nip}/{skp.tahun}" if skp is not None else ""
+    elif kind == "skp-pp46":
+        old, errors = validate_skp_pp46(body, sim.ids, sim.config.skp_pp46_min_tahun, max_tahun)
+        natural_key = f"{old.nip}/{old.tahun}" if old is not None else ""
     else:
         ipasn, errors = validate_ipasn(body, sim.ids, sim.config.ipasn_min_tahun, max_tahun)
         natural_key = f"{ipasn.nip}/{ipasn.periode}" if ipasn is not None else ""

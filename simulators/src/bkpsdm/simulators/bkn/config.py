@@ -15,7 +15,7 @@ from bkpsdm.simulators.bkn.reference import (
     Unor,
 )
 
-FaultKind = Literal["error_5xx", "timeout", "drop", "non_json"]
+FaultKind = Literal["error_5xx", "timeout", "drop", "non_json", "throttle"]
 # "before": the request never reaches the handler (nothing stored); "after": the handler runs
 # (a save is stored) and only then is the answer replaced, delayed or lost.
 FaultPhase = Literal["before", "after"]
@@ -36,6 +36,8 @@ class FaultRule(BaseModel):
     delay_s: float = Field(default=30.0, ge=0.0)
     # inject at most this many times, then stop (None: no limit)
     count: int | None = Field(default=None, ge=0)
+    # the Retry-After (whole seconds) a "throttle" fault answers with; 0 lets a client retry at once
+    retry_after_s: int = Field(default=1, ge=0)
 
     @model_validator(mode="after")
     def _statuses_fit_kind(self) -> FaultRule:
@@ -77,6 +79,7 @@ class BknSimConfig(BaseModel):
     gateway_token_ttl_s: float = Field(default=3600.0, gt=0.0)
     sso_token_ttl_s: float = Field(default=3600.0, gt=0.0)
     skp_min_tahun: int = 2022  # skp22: PermenPANRB 6/2022
+    skp_pp46_min_tahun: int = 2014  # skp (numeric): PP 46/2011 applied from 2014
     ipasn_min_tahun: int = 2019  # Peraturan BKN 8/2019
     unor: list[Unor] = Field(default_factory=lambda: list(DEFAULT_UNOR))
     jabatan: list[Jabatan] = Field(default_factory=lambda: list(DEFAULT_JABATAN))

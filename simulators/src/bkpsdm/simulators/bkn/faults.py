@@ -167,8 +167,8 @@ class FaultInjector:
         return (self._config.latency_ms + jitter) / 1000.0
 
     @staticmethod
-    def _throttled(wait_s: float) -> JSONResponse:
-        retry_after = max(1, math.ceil(wait_s))
+    def _throttled(wait_s: float, retry_after: int | None = None) -> JSONResponse:
+        retry_after = max(1, math.ceil(wait_s)) if retry_after is None else retry_after
         next_access = datetime.now(UTC) + timedelta(seconds=wait_s)
         body = {
             "fault": {
@@ -194,6 +194,8 @@ class FaultInjector:
         elif rule.kind == "non_json":
             page = _HTML_PAGES.get(status, _HTML_DEFAULT.format(status=status))
             await HTMLResponse(page, status_code=status)(scope, receive, send)
+        elif rule.kind == "throttle":
+            await self._throttled(rule.retry_after_s, rule.retry_after_s)(scope, receive, send)
         elif rule.kind == "timeout":
             await asyncio.sleep(rule.delay_s)
             if captured is None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-Kind = Literal["skp", "ipasn"]
+Kind = Literal["skp", "skp-pp46", "ipasn"]
 
 
 def fingerprint(path: str, body: Any) -> str:

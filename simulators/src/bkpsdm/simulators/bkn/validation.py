@@ -45,6 +45,9 @@ KATEGORI_BANDS: tuple[tuple[float, str], ...] = (
 )
 KATEGORI_TERENDAH = "Sangat Rendah"
 TOTAL_TOLERANCE = 0.01
+# DOMAIN.md, older numeric SKP (PP 46/2011): nilai prestasi kerja = 60% SKP + 40% behaviour
+PP46_SKP_WEIGHT = 0.6
+PP46_PERILAKU_WEIGHT = 0.4
 
 _NIP = re.compile(r"[0-9]{18}")  # not \d: it accepts non-ASCII digits
 _PERIODE = re.compile(r"[0-9]{4}")
@@ -87,6 +90,24 @@ class SkpSave(_Record):
     statusPenilai: Literal["ASN", "NON ASN"] = "ASN"
     id: str | None = None
     path: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SkpPp46Save(_Record):
+    """An SKP of the older numeric scale (PP 46/2011): 60% SKP + 40% work behaviour."""
+
+    nip: str
+    tahun: int
+    nilaiSkp: float | None = None
+    nilaiPerilakuKerja: float | None = None
+    nilaiPrestasiKerja: float
+    unorId: str
+    jabatanId: str | None = None
+    penilaiNama: str = Field(min_length=1)
+    penilaiNipNrp: str = Field(min_length=1)
+    penilaiJabatan: str = Field(min_length=1)
+    penilaiUnorNama: str = Field(min_length=1)
+    penilaiGolongan: str = Field(min_length=1)
+    statusPenilai: Literal["ASN", "NON ASN"] = "ASN"
 
 
 class IpAsnSave(_Record):
@@ -185,6 +206,40 @@ def validate_skp(
                     "KUADRAN_INCONSISTENT",
                     f"Kuadran kinerja tidak sesuai dengan hasil kerja dan perilaku kerja "
                     f"(seharusnya {expected} {KUADRAN_NAMA[expected]})",
+                )
+            )
+    errors += _reference_errors(ids, skp.unorId, skp.jabatanId)
+    return (None, errors) if errors else (skp, [])
+
+
+def validate_skp_pp46(
+    body: dict[str, Any], ids: ReferenceIds, min_tahun: int, max_tahun: int
+) -> tuple[SkpPp46Save | None, list[FieldError]]:
+    try:
+        skp = SkpPp46Save.model_validate(body)
+    except ValidationError as exc:
+        return None, _structure_errors(exc)
+    errors = _nip_errors("nip", skp.nip)
+    if skp.statusPenilai == "ASN":
+        errors += _nip_errors("penilaiNipNrp", skp.penilaiNipNrp)
+    if not min_tahun <= skp.tahun <= max_tahun:
+        errors.append(
+            FieldError("tahun", "TAHUN_OUT_OF_RANGE", f"Tahun harus antara {min_tahun} dan {max_tahun}")
+        )
+    scores_ok = True
+    for field in ("nilaiSkp", "nilaiPerilakuKerja", "nilaiPrestasiKerja"):
+        value = getattr(skp, field)
+        if value is not None and not 0.0 <= value <= 100.0:
+            scores_ok = False
+            errors.append(FieldError(field, "SCORE_OUT_OF_RANGE", f"{field} harus 0 sampai 100"))
+    if scores_ok and skp.nilaiSkp is not None and skp.nilaiPerilakuKerja is not None:
+        expected = PP46_SKP_WEIGHT * skp.nilaiSkp + PP46_PERILAKU_WEIGHT * skp.nilaiPerilakuKerja
+        if abs(expected - skp.nilaiPrestasiKerja) > TOTAL_TOLERANCE:
+            errors.append(
+                FieldError(
+                    "nilaiPrestasiKerja",
+                    "PRESTASI_MISMATCH",
+                    f"nilaiPrestasiKerja harus 60% nilaiSkp + 40% nilaiPerilakuKerja ({expected:g})",
                 )
             )
     errors += _reference_errors(ids, skp.unorId, skp.jabatanId)

@@ -28,6 +28,9 @@ IPASN_RULES_MIXED = ErrorSpec(
     Problem.CONFLICT,
 )
 
+PERIOD_INVALID = ErrorSpec("PERIOD_INVALID", "Periode tidak sah; isi dengan tahun pengukuran (TTTT).")
+NIP_MISSING = ErrorSpec("NIP_MISSING", "NIP kosong; baris tidak dapat dikirim ke BKN.")
+
 CATALOGUE = ErrorCatalogue(
     EDUCATION_UNKNOWN,
     JENIS_JABATAN_UNKNOWN,
@@ -38,4 +41,6 @@ CATALOGUE = ErrorCatalogue(
     SANCTION_UNKNOWN,
     IPASN_RULES_INVALID,
     IPASN_RULES_MIXED,
+    PERIOD_INVALID,
+    NIP_MISSING,
 )

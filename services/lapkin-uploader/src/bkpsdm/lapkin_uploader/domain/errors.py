@@ -16,7 +16,16 @@ SKP_INPUT_INCOMPLETE = ErrorSpec(
 )
 SKP_SCORE_OUT_OF_RANGE = ErrorSpec("SKP_SCORE_OUT_OF_RANGE", "Nilai SKP harus berupa angka 0 sampai 100.")
 SKP_RULES_INVALID = ErrorSpec("SKP_RULES_INVALID", "Berkas aturan predikat SKP tidak sah.")
+NIP_MISSING = ErrorSpec("NIP_MISSING", "NIP kosong; baris tidak dapat dikirim ke BKN.")
+PERIOD_INVALID = ErrorSpec(
+    "PERIOD_INVALID", "Periode tidak sah; isi dengan tahun (TTTT) atau tahun-bulan (TTTT-BB)."
+)
 
 CATALOGUE = ErrorCatalogue(
-    SKP_RATING_UNKNOWN, SKP_INPUT_INCOMPLETE, SKP_SCORE_OUT_OF_RANGE, SKP_RULES_INVALID
+    SKP_RATING_UNKNOWN,
+    SKP_INPUT_INCOMPLETE,
+    SKP_SCORE_OUT_OF_RANGE,
+    SKP_RULES_INVALID,
+    NIP_MISSING,
+    PERIOD_INVALID,
 )
