@@ -54,9 +54,17 @@ format: setup ## apply ruff's formatting and safe fixes
 asyncapi: setup ## regenerate the AsyncAPI document other agencies read
 	@.venv/bin/python -m bkpsdm.common.asyncapi > deploy/asyncapi/asyncapi.json
 
-bench: infra-up ## benchmarks: outbox relay vs raw producer and Kafka's ceiling, commit-to-consumer latency, consumer rate, intake submissions and recap checks
+bench: infra-up ## benchmarks: outbox relay, consumer, intake, routing actions, BKN uploads, attendance punches, complaints form and LAPOR sync (figures beside same-run baselines)
 	@.venv/bin/python -m bench.outbox_bench --json .bench/outbox.json
 	@echo
 	@.venv/bin/python bench/consumer_bench.py --json .bench/consumer.json
 	@echo
 	@.venv/bin/python -m bench.intake_bench --json .bench/intake.json
+	@echo
+	@.venv/bin/python -m bench.routing_bench --json .bench/routing.json
+	@echo
+	@.venv/bin/python -m bench.uploads_bench --json .bench/uploads.json
+	@echo
+	@.venv/bin/python -m bench.attendance_bench --json .bench/attendance.json
+	@echo
+	@.venv/bin/python -m bench.complaints_bench --json .bench/complaints.json

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bkpsdm.attendance_gateway.bootstrap import bootstrap
-from bkpsdm.attendance_gateway.settings import AttendanceGatewaySettings
+from bkpsdm.attendance_gateway.settings import IDENTITY, AttendanceGatewaySettings
 from bkpsdm.common.auth import Role
-from bkpsdm.common.contracts import TOPICS
+from bkpsdm.common.contracts import ATTENDANCE_PUNCHES, TERMINAL_REQUESTS, TOPICS
 from bkpsdm.common.kafka_admin import ensure_topics
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.simulators.zk_terminal import FleetThread, Terminal, TerminalConfig
@@ -47,10 +49,44 @@ def gateway_settings(infra: Infra, schema: str, **extra: Any) -> AttendanceGatew
     return settings_for_test(AttendanceGatewaySettings, infra, schema, **{**defaults, **extra})
 
 
+class FreshGroups:
+    """A test's gateway consumes shared topics under its own new consumer groups, which would
+    read them from the start: every diagnosis request and punch other tests ever sent. Each
+    group is moved to the topic's end once, before the test's first gateway starts."""
+
+    def __init__(self, infra: Infra, schema: str) -> None:
+        self.infra, self.schema = infra, schema
+        self.moved: set[str] = set()
+
+    async def at_the_end(self, daily_attendance: bool) -> None:
+        wanted = [("diagnosis", TERMINAL_REQUESTS.name)]
+        if daily_attendance:
+            wanted.append(("daily-attendance", ATTENDANCE_PUNCHES.name))
+        for purpose, topic in wanted:
+            group = f"{IDENTITY.name}.{purpose}-{self.schema}"  # as settings_for_test names it
+            if group not in self.moved:
+                await start_group_at_the_end(self.infra.kafka_bootstrap_servers, group, topic)
+                self.moved.add(group)
+
+    def at_the_end_now(self, daily_attendance: bool) -> None:
+        """The same from synchronous code, which may run inside the test's event loop."""
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, self.at_the_end(daily_attendance)).result()
+
+
 @pytest.fixture
-def gateway_factory(infra: Infra, schema: str) -> Callable[..., Any]:
-    def start(**extra: Any) -> Any:
-        return running_service(bootstrap, gateway_settings(infra, schema, **extra))
+def fresh_groups(infra: Infra, schema: str) -> FreshGroups:
+    return FreshGroups(infra, schema)
+
+
+@pytest.fixture
+def gateway_factory(infra: Infra, schema: str, fresh_groups: FreshGroups) -> Callable[..., Any]:
+    @asynccontextmanager
+    async def start(**extra: Any) -> AsyncIterator[tuple[ServiceRuntime, httpx.AsyncClient]]:
+        settings = gateway_settings(infra, schema, **extra)
+        await fresh_groups.at_the_end(settings.daily_attendance_enabled)
+        async with running_service(bootstrap, settings) as started:
+            yield started
 
     return start
 
@@ -187,6 +223,20 @@ class TopicReader:
             await self._consumer.stop()
 
 
+async def start_group_at_the_end(bootstrap_servers: str, group: str, topic: str) -> None:
+    """A new consumer group would read the whole shared topic; commit its offsets at the end first."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        metadata = await consumer._client.fetch_all_metadata()
+        partitions = [TopicPartition(topic, p) for p in metadata.partitions_for_topic(topic) or set()]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: offset for tp, offset in ends.items()})
+    finally:
+        await consumer.stop()
+
+
 @pytest.fixture
 async def readers(infra: Infra) -> AsyncIterator[Callable[[str], Awaitable[TopicReader]]]:
     opened: list[TopicReader] = []
@@ -205,7 +255,9 @@ async def readers(infra: Infra) -> AsyncIterator[Callable[[str], Awaitable[Topic
 
 
 @pytest.fixture
-def gateway_processes(infra: Infra, schema: str, log_dir: Path) -> Iterator[Callable[..., ServiceProcess]]:
+def gateway_processes(
+    infra: Infra, schema: str, log_dir: Path, fresh_groups: FreshGroups
+) -> Iterator[Callable[..., ServiceProcess]]:
     """Start gateway processes (`python -m`) sharing this test's schema; SIGKILL-able."""
     started: list[ServiceProcess] = []
     identity = SERVICES["attendance-gateway"]
@@ -221,6 +273,7 @@ def gateway_processes(infra: Infra, schema: str, log_dir: Path) -> Iterator[Call
             "daily_attendance_enabled": False,
             **settings,
         }
+        fresh_groups.at_the_end_now(bool(values["daily_attendance_enabled"]))
         env = {
             **infra.env(),
             f"{prefix}DB_SCHEMA": schema,

@@ -10,48 +10,27 @@ from typing import Any
 import httpx
 import openpyxl  # type: ignore[import-untyped]  # no stubs
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bkpsdm.attendance_gateway.settings import IDENTITY
 from bkpsdm.common.auth import Role
-from bkpsdm.common.contracts import ATTENDANCE_PUNCHES
 from bkpsdm.simulators.zk_terminal import FleetThread, Punch, Terminal, TerminalConfig, User
 from bkpsdm.testing.auth import bearer
-from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
 Register = Callable[..., Awaitable[list[str]]]
 DAY = date(2026, 11, 2)  # a Monday: 07:30-16:00 under the default rules
+HOLIDAY = date(2026, 8, 17)  # a Monday too, but Hari Kemerdekaan in the service calendar
 SITI, BUDI, EKO = "198503152010011001", "199001012015012002", "198812202012121003"
 
 
-async def start_group_at_the_end(infra: Infra, group: str) -> None:
-    """A new group would read the whole shared topic; commit its offsets at the end first."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=infra.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        metadata = await consumer._client.fetch_all_metadata()
-        partitions = [
-            TopicPartition(ATTENDANCE_PUNCHES.name, p)
-            for p in metadata.partitions_for_topic(ATTENDANCE_PUNCHES.name) or set()
-        ]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit({tp: offset for tp, offset in ends.items()})
-    finally:
-        await consumer.stop()
-
-
 async def test_punches_become_daily_records_and_a_monthly_recap(
-    gateway_factory: Callable[..., Any], infra: Infra, schema: str, technician_headers: dict[str, str]
+    gateway_factory: Callable[..., Any], schema: str, technician_headers: dict[str, str]
 ) -> None:
-    await start_group_at_the_end(infra, f"{IDENTITY.name}.daily-attendance-{schema}")
     users = [User(1, "1001", "Siti"), User(2, "1002", "Budi"), User(3, "1003", "Eko")]
     punches = [
+        Punch("1001", datetime(2026, 8, 17, 7, 50), 1, 0),  # the flag ceremony, then home
+        Punch("1001", datetime(2026, 8, 17, 10, 5), 1, 1),
         Punch("1001", datetime.combine(DAY, datetime.min.time()).replace(hour=7, minute=25), 1, 0),
         Punch("1002", datetime(2026, 11, 2, 7, 45, 30), 1, 0),  # 15 minutes late: TL1
         Punch("1003", datetime(2026, 11, 2, 7, 20), 1, 0),  # no leave: PSW4
@@ -83,17 +62,19 @@ async def test_punches_become_daily_records_and_a_monthly_recap(
                 },
             )
 
-            async def day_of(nip: str) -> list[dict[str, Any]]:
+            async def day_of(nip: str, day: date = DAY) -> list[dict[str, Any]]:
                 response = await client.get(
                     "/api/v1/attendance/daily",
-                    params={"nip": nip, "first_day": DAY.isoformat(), "last_day": DAY.isoformat()},
+                    params={"nip": nip, "first_day": day.isoformat(), "last_day": day.isoformat()},
                 )
                 assert response.status_code == 200, response.text
                 return list(response.json())
 
             async def all_recorded() -> bool:
                 budi, siti = await day_of(BUDI), await day_of(SITI)
-                return bool(budi and budi[0]["leave"] and siti and siti[0]["leave"] and await day_of(EKO))
+                holiday = await day_of(SITI, HOLIDAY)
+                recorded = budi and budi[0]["leave"] and siti and siti[0]["leave"] and await day_of(EKO)
+                return bool(recorded and holiday and holiday[0]["leave"])
 
             await eventually(all_recorded, 30, "the daily records")
             [siti], [budi], [eko] = await day_of(SITI), await day_of(BUDI), await day_of(EKO)
@@ -106,6 +87,17 @@ async def test_punches_become_daily_records_and_a_monthly_recap(
             ) == ("TL1", 15, "PSW2", 60)
             assert (eko["tl_category"], eko["psw_category"], eko["leave_missing"]) == (None, "PSW4", True)
             assert budi["rule_set_version"] == "perpres-21-2023/default/2026.1"
+            [holiday] = await day_of(SITI, HOLIDAY)
+            assert (holiday["working_day"], holiday["tl_category"], holiday["psw_category"]) == (
+                False,
+                None,
+                None,
+            )
+            assert (holiday["deduction_percent"], holiday["closed_reason"]) == (
+                "0",
+                "Hari Kemerdekaan Republik Indonesia",
+            )
+            assert holiday["calendar_version"].startswith("seed-003/")
 
             recap = await client.get(
                 "/api/v1/attendance/recap.xlsx", params={"unit": "Dinas Kesehatan", "year": 2026, "month": 11}

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bkpsdm.attendance_gateway.domain.daily import DailyAttendance, attendance_for_period, daily_attendance
 from bkpsdm.attendance_gateway.domain.punch import Punch, PunchState, unique_punches
 from bkpsdm.attendance_gateway.domain.rules import AttendanceRules, default_rules
+from bkpsdm.attendance_gateway.domain.work_calendar import ClosedDays
 
 WIB = ZoneInfo("Asia/Jakarta")
 NIP = "198501012010011001"
@@ -35,9 +36,10 @@ def punch(
 
 
 def day_of(
-    day: date, *times: str, rules: AttendanceRules = RULES, closed: frozenset[date] = frozenset()
+    day: date, *times: str, rules: AttendanceRules = RULES, closed: dict[date, str] | None = None
 ) -> DailyAttendance:
-    return daily_attendance(NIP, day, [punch(at(day, t)) for t in times], rules, closed)
+    punches = [punch(at(day, t)) for t in times]
+    return daily_attendance(NIP, day, punches, rules, ClosedDays(closed or {}, "test-calendar"))
 
 
 def with_tolerance(late: int, early: int) -> AttendanceRules:
@@ -242,18 +244,19 @@ def test_friday_ends_at_half_past_four(leave: str, early: int, psw: str | None) 
 @pytest.mark.parametrize(
     ("day", "times", "closed"),
     [
-        (SATURDAY, (), frozenset()),
-        (SATURDAY, ("08:00", "11:00"), frozenset()),
-        (date(2026, 12, 25), (), frozenset({date(2026, 12, 25)})),
-        (MONDAY, ("09:30",), frozenset({MONDAY})),
+        (SATURDAY, (), {}),
+        (SATURDAY, ("08:00", "11:00"), {}),
+        (date(2026, 12, 25), (), {date(2026, 12, 25): "Hari Raya Natal"}),
+        (MONDAY, ("09:30",), {MONDAY: "Kantor ditutup"}),
     ],
 )
 def test_a_non_working_day_has_no_category_and_no_deduction(
-    day: date, times: tuple[str, ...], closed: frozenset[date]
+    day: date, times: tuple[str, ...], closed: dict[date, str]
 ) -> None:
     record = day_of(day, *times, closed=closed)
     assert not record.working_day
     assert not record.no_record
+    assert record.closed_reason == closed.get(day)
     assert (record.tl_category, record.psw_category, record.deduction_percent) == (None, None, Decimal(0))
     assert record.schedule is None
 

@@ -8,6 +8,7 @@ from bkpsdm.attendance_gateway.domain.daily import DailyAttendance, attendance_f
 from bkpsdm.attendance_gateway.domain.punch import Punch
 from bkpsdm.attendance_gateway.domain.recap import monthly_recap
 from bkpsdm.attendance_gateway.domain.rules import default_rules
+from bkpsdm.attendance_gateway.domain.work_calendar import ClosedDays
 
 WIB = ZoneInfo("Asia/Jakarta")
 RULES = default_rules()
@@ -34,7 +35,8 @@ def november_records() -> list[DailyAttendance]:
         arrival = "08:15" if d == weekdays[0] else "07:30"
         leave = "16:00" if d.weekday() == 4 and d == weekdays[4] else "16:45"
         punches += [punch(BUDI, d, arrival), punch(BUDI, d, leave)]
-    return attendance_for_period([ANI, BUDI], FIRST, LAST, punches, RULES, {NATIONAL_DAY_OFF})
+    closed = ClosedDays({NATIONAL_DAY_OFF: "Libur daerah"})
+    return attendance_for_period([ANI, BUDI], FIRST, LAST, punches, RULES, closed)
 
 
 def test_monthly_recap_counts_each_category_per_employee() -> None:

@@ -1,10 +1,10 @@
 """Daily attendance use cases: punches from the topic become each employee's daily record; a
-unit's monthly recap is computed from the same punches (DOMAIN.md "Attendance")."""
+unit's monthly recap is computed from the same punches (DOMAIN.md "Attendance"). Holidays, cuti
+bersama and closures come from the service calendar (`WorkCalendar`)."""
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
 from bkpsdm.attendance_gateway.adapters.repository import PostgresGatewayUnitOfWork
@@ -12,6 +12,7 @@ from bkpsdm.attendance_gateway.domain.daily import DailyAttendance, attendance_f
 from bkpsdm.attendance_gateway.domain.punch import Punch
 from bkpsdm.attendance_gateway.domain.recap import UnitMonthlyRecap, monthly_recap
 from bkpsdm.attendance_gateway.domain.rules import AttendanceRules
+from bkpsdm.attendance_gateway.domain.work_calendar import WorkCalendar
 from bkpsdm.common.contracts import AttendancePunched
 from bkpsdm.common.logs import get_logger, mask_nip
 
@@ -27,7 +28,7 @@ async def record_punch(
     uow: PostgresGatewayUnitOfWork,
     event: AttendancePunched,
     rules: AttendanceRules,
-    closed_dates: Collection[date] = frozenset(),
+    work_calendar: WorkCalendar,
 ) -> DailyAttendance | None:
     """Runs in the subscription's unit of work. A punch seen before (same idempotency key, even
     under another event id) changes nothing; a new one recomputes the employee's day."""
@@ -43,7 +44,7 @@ async def record_punch(
     day = event.punched_at.astimezone(rules.zone).date()
     start, end = _day_bounds(day, day, rules)
     punches = await uow.attendance.punches([event.nip], start, end)
-    record = daily_attendance(event.nip, day, punches, rules, closed_dates)
+    record = daily_attendance(event.nip, day, punches, rules, work_calendar.closed_between(day, day))
     await uow.attendance.save_daily(record, event.unit)
     log.info("attendance.daily_updated", nip=mask_nip(event.nip), day=day.isoformat())
     return record
@@ -63,7 +64,7 @@ async def unit_recap(
     month: int,
     rules: AttendanceRules,
     today: date,
-    closed_dates: Collection[date] = frozenset(),
+    work_calendar: WorkCalendar,
 ) -> UnitMonthlyRecap:
     """The month up to today (days still to come are not "no record")."""
     first = date(year, month, 1)
@@ -72,5 +73,6 @@ async def unit_recap(
     async with uow:
         nips = await uow.attendance.roster(unit, start, end)
         punches = await uow.attendance.punches(nips, start, end)
-    records = attendance_for_period(nips, first, last, punches, rules, closed_dates) if last >= first else []
+    closed = work_calendar.closed_between(first, last)
+    records = attendance_for_period(nips, first, last, punches, rules, closed) if last >= first else []
     return monthly_recap(unit, year, month, records, rules)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from bkpsdm.attendance_gateway import service
+from bkpsdm.attendance_gateway.adapters.comm_keys import CommKeySealer, CommKeySecretInvalid
 from bkpsdm.attendance_gateway.adapters.repository import PostgresGatewayUnitOfWork
 from bkpsdm.attendance_gateway.domain.rules import default_rules, load_rules
-from bkpsdm.attendance_gateway.entrypoints.allow import AllowAllMethods
+from bkpsdm.attendance_gateway.domain.work_calendar import WorkCalendar
 from bkpsdm.attendance_gateway.entrypoints.attendance_http import build_attendance_router
 from bkpsdm.attendance_gateway.entrypoints.handlers import register_handlers
 from bkpsdm.attendance_gateway.entrypoints.http import build_router
@@ -19,8 +22,10 @@ from bkpsdm.attendance_gateway.service import PollPolicy
 from bkpsdm.attendance_gateway.settings import IDENTITY, AttendanceGatewaySettings
 from bkpsdm.common.auth import Role
 from bkpsdm.common.contracts import TOPICS
+from bkpsdm.common.http import install_allow_header
 from bkpsdm.common.runtime import ServiceRuntime
-from bkpsdm.common.settings import load_settings
+from bkpsdm.common.service_calendar import load_calendar
+from bkpsdm.common.settings import ConfigurationError, load_settings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 
@@ -28,9 +33,10 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "migrations"
 def bootstrap(settings: AttendanceGatewaySettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     settings = settings or load_settings(AttendanceGatewaySettings)
     runtime = ServiceRuntime(identity=IDENTITY, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
+    sealer = comm_key_sealer(settings)
 
     def unit_of_work() -> PostgresGatewayUnitOfWork:
-        return PostgresGatewayUnitOfWork(runtime.db, IDENTITY.source)
+        return PostgresGatewayUnitOfWork(runtime.db, IDENTITY.source, sealer)
 
     poller = Poller(
         unit_of_work,
@@ -51,21 +57,24 @@ def bootstrap(settings: AttendanceGatewaySettings | None = None) -> tuple[Servic
         if settings.attendance_rules_file
         else default_rules()
     )
-    register_handlers(runtime, unit_of_work, poller, rules, settings.daily_attendance_enabled)
+    # Validated here: a broken calendar file stops the service at start.
+    calendar = WorkCalendar(load_calendar(settings.calendar_file))
+    register_handlers(runtime, unit_of_work, poller, rules, calendar, settings.daily_attendance_enabled)
     technician = runtime.require(Role.PETUGAS_TEKNIS)
     router = build_router(unit_of_work, technician, poller)
     reports = build_attendance_router(
-        unit_of_work, runtime.require(Role.PETUGAS_TEKNIS, Role.PENGOLAH_DATA), rules
+        unit_of_work, runtime.require(Role.PETUGAS_TEKNIS, Role.PENGOLAH_DATA), rules, calendar
     )
     app = runtime.http_app([router, reports], title="BKPSDM Attendance Gateway")
     app.state.poller = poller
-    app.add_middleware(AllowAllMethods, routes=router.routes)
+    install_allow_header(app)
     runtime_lifespan = app.router.lifespan_context
 
     # The poller starts after the runtime (pool migrated, relay running) and stops before it.
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(a):
+            await service.seal_comm_keys(unit_of_work(), sealing=sealer is not None)
             if settings.polling_enabled:
                 poller.start()
             try:
@@ -76,3 +85,14 @@ def bootstrap(settings: AttendanceGatewaySettings | None = None) -> tuple[Servic
 
     app.router.lifespan_context = lifespan
     return runtime, app
+
+
+def comm_key_sealer(settings: AttendanceGatewaySettings) -> CommKeySealer | None:
+    if settings.comm_key_secret_file is None:
+        return None
+    try:
+        return CommKeySealer.from_file(settings.comm_key_secret_file)
+    except CommKeySecretInvalid as exc:
+        message = f"configuration error: {IDENTITY.env_prefix}COMM_KEY_SECRET_FILE: {exc}"
+        print(message, file=sys.stderr)
+        raise ConfigurationError(message) from None

@@ -52,6 +52,9 @@ class Poller:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._working: set[str] = set()  # terminal ids whose leases this process renews
         self._tasks: list[asyncio.Task[None]] = []
+        # A finished poll frees a worker: claim again at once rather than at the next tick
+        # (with only the tick, a process could never poll more than `workers` terminals a tick).
+        self._worker_freed = asyncio.Event()
 
     def start(self) -> None:
         self._tasks = [
@@ -127,10 +130,16 @@ class Poller:
                         action: Action = "capture" if lease.terminal.live_capture else "poll"
                         task = asyncio.create_task(self._poll(lease, action))
                         self._in_flight.add(task)
-                        task.add_done_callback(self._in_flight.discard)
+                        task.add_done_callback(self._poll_done)
             except Exception as exc:
                 log.warning("poller.claim_failed", error=describe(exc))
-            await asyncio.sleep(self._tick_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._worker_freed.wait(), self._tick_s)
+            self._worker_freed.clear()
+
+    def _poll_done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._worker_freed.set()
 
     async def _heartbeat(self) -> None:
         while True:

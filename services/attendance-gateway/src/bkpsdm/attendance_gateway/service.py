@@ -91,6 +91,20 @@ async def update_terminal(
     return terminal
 
 
+async def seal_comm_keys(uow: PostgresGatewayUnitOfWork, sealing: bool) -> None:
+    """At start: seal comm keys stored in plaintext (or under a rotated-out key). Fails when a
+    sealed key cannot be opened (the secret file missing or wrong): polling would fail anyway."""
+    async with uow:
+        sealed = await uow.terminals.seal_comm_keys()
+    if sealed:
+        log.info("terminal.comm_keys_sealed", terminals=sealed)
+    if not sealing:
+        log.warning(
+            "terminal.comm_keys_in_plaintext",
+            hint="set BKPSDM_ATTENDANCE_GATEWAY_COMM_KEY_SECRET_FILE to seal them at rest",
+        )
+
+
 async def get_terminal(uow: PostgresGatewayUnitOfWork, terminal_id: str) -> Terminal:
     async with uow:
         terminal = await uow.terminals.get(terminal_id)
@@ -114,6 +128,10 @@ async def map_users(
         terminal = await uow.terminals.get(terminal_id)
         if terminal is None:
             raise DomainError(errors.TERMINAL_NOT_FOUND)
+        # A poll storing punches of these user ids right now would store them unmapped after
+        # this looked for held ones: wait for it (its punches are then held and go out here),
+        # or make it wait (it then reads the new mapping).
+        await uow.polling.lock_terminal(terminal.terminal_id)
         await uow.terminals.map_users(terminal.terminal_id, checked)
         held = await uow.polling.held_punches(terminal.terminal_id, list(nip_of))
         zone = ZoneInfo(terminal.time_zone)

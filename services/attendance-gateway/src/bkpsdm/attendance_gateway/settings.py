@@ -1,5 +1,7 @@
 """attendance-gateway's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from pathlib import Path
+
 from pydantic import Field
 
 from bkpsdm.common.identity import ServiceIdentity
@@ -22,3 +24,7 @@ class AttendanceGatewaySettings(ServiceSettings):
     punch_batch_size: int = Field(default=5000, ge=1, le=50_000)  # punches per transaction
     daily_attendance_enabled: bool = True  # consume the punches topic into daily records
     attendance_rules_file: str | None = None  # the agency's rules (JSON); None: the built-in defaults
+    # Holidays, cuti bersama and closures of daily attendance; None: libs/common's default calendar.
+    calendar_file: Path | None = None
+    # Fernet keys, one per line (the first seals): comm keys are sealed at rest. None: plaintext.
+    comm_key_secret_file: Path | None = None

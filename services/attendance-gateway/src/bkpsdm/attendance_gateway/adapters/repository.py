@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,10 +10,11 @@ from datetime import datetime
 import asyncpg
 
 from bkpsdm.attendance_gateway.adapters.attendance_repository import PostgresAttendanceRepository
+from bkpsdm.attendance_gateway.adapters.comm_keys import CommKeySealer, CommKeyUnreadable
 from bkpsdm.attendance_gateway.domain.terminal import Terminal, Transport
-from bkpsdm.common.db import Connection, quote_schema
-from bkpsdm.common.events import Event, metadata_for
-from bkpsdm.common.outbox import MAX_EVENT_BYTES, EventTooLarge, key_of
+from bkpsdm.common.db import Connection, Database, quote_schema
+from bkpsdm.common.events import Event
+from bkpsdm.common.outbox import enqueue_many
 from bkpsdm.common.topics import TopicSpec
 from bkpsdm.common.uow import PostgresUnitOfWork
 
@@ -47,14 +47,14 @@ class NewPunch:
     nip: str | None
 
 
-def _terminal(row: asyncpg.Record) -> Terminal:
+def _terminal(row: asyncpg.Record, sealer: CommKeySealer | None) -> Terminal:
     return Terminal(
         terminal_id=str(row["terminal_id"]),
         name=row["name"],
         address=row["address"],
         port=row["port"],
         transport=Transport(row["transport"]),
-        comm_key=row["comm_key"],
+        comm_key=_comm_key(row, sealer),
         time_zone=row["time_zone"],
         poll_interval_s=row["poll_interval_s"],
         unit=row["unit"],
@@ -62,6 +62,22 @@ def _terminal(row: asyncpg.Record) -> Terminal:
         clear_log_after_publish=row["clear_log_after_publish"],
         live_capture=row["live_capture"],
     )
+
+
+def _comm_key(row: asyncpg.Record, sealer: CommKeySealer | None) -> int:
+    sealed: str | None = row["comm_key_sealed"]
+    if sealed is None:
+        return int(row["comm_key"])  # no key, or stored before sealing (sealed at the next start)
+    if sealer is None:
+        raise CommKeyUnreadable("a comm key is sealed but no COMM_KEY_SECRET_FILE is configured")
+    return sealer.open(sealed)
+
+
+def _stored_comm_key(comm_key: int, sealer: CommKeySealer | None) -> tuple[int, str | None]:
+    """The (comm_key, comm_key_sealed) columns: with a sealer the plaintext column holds 0."""
+    if sealer is None or comm_key == 0:
+        return comm_key, None
+    return 0, sealer.seal(comm_key)
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -72,29 +88,33 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 
 class PostgresTerminalRepository:
-    def __init__(self, conn: Connection, schema: str) -> None:
+    def __init__(self, conn: Connection, schema: str, sealer: CommKeySealer | None = None) -> None:
         self._conn = conn
         self._s = quote_schema(schema)
+        self._sealer = sealer
 
     async def add(self, t: Terminal) -> bool:
         """False when a terminal with this address and port is already registered."""
+        comm_key, sealed = _stored_comm_key(t.comm_key, self._sealer)
         inserted = await self._conn.fetchval(
             f"INSERT INTO {self._s}.terminals (terminal_id, name, address, port, transport, comm_key,"
-            " time_zone, poll_interval_s, unit, enabled, clear_log_after_publish, live_capture)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+            " time_zone, poll_interval_s, unit, enabled, clear_log_after_publish, live_capture,"
+            " comm_key_sealed)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
             " ON CONFLICT (address, port) DO NOTHING RETURNING true",
             uuid.UUID(t.terminal_id),
             t.name,
             t.address,
             t.port,
             t.transport.value,
-            t.comm_key,
+            comm_key,
             t.time_zone,
             t.poll_interval_s,
             t.unit,
             t.enabled,
             t.clear_log_after_publish,
             t.live_capture,
+            sealed,
         )
         if inserted:
             await self._conn.execute(
@@ -103,24 +123,48 @@ class PostgresTerminalRepository:
         return bool(inserted)
 
     async def update(self, t: Terminal) -> None:
+        comm_key, sealed = _stored_comm_key(t.comm_key, self._sealer)
         await self._conn.execute(
             f"UPDATE {self._s}.terminals SET name=$2, address=$3, port=$4, transport=$5, comm_key=$6,"
             " time_zone=$7, poll_interval_s=$8, unit=$9, enabled=$10, clear_log_after_publish=$11,"
-            " live_capture=$12"
+            " live_capture=$12, comm_key_sealed=$13"
             " WHERE terminal_id=$1",
             uuid.UUID(t.terminal_id),
             t.name,
             t.address,
             t.port,
             t.transport.value,
-            t.comm_key,
+            comm_key,
             t.time_zone,
             t.poll_interval_s,
             t.unit,
             t.enabled,
             t.clear_log_after_publish,
             t.live_capture,
+            sealed,
         )
+
+    async def seal_comm_keys(self) -> int:
+        """Seal what is stored in plaintext (rows from before sealing) or with a rotated-out key,
+        so that only the first configured key is needed; how many rows changed. Without a
+        sealer, checks that nothing is sealed (the secret file must not go missing)."""
+        rows = await self._conn.fetch(
+            f"SELECT terminal_id, comm_key, comm_key_sealed FROM {self._s}.terminals"
+            " WHERE comm_key <> 0 OR comm_key_sealed IS NOT NULL FOR UPDATE"
+        )
+        changed = []
+        for row in rows:
+            key = _comm_key(row, self._sealer)  # raises when a sealed key cannot be opened
+            sealed: str | None = row["comm_key_sealed"]
+            if self._sealer is not None and (
+                sealed is None or not self._sealer.sealed_with_current_key(sealed)
+            ):
+                changed.append((row["terminal_id"], self._sealer.seal(key)))
+        await self._conn.executemany(
+            f"UPDATE {self._s}.terminals SET comm_key = 0, comm_key_sealed = $2 WHERE terminal_id = $1",
+            changed,
+        )
+        return len(changed)
 
     async def address_taken(self, address: str, port: int, other_than: str) -> bool:
         return bool(
@@ -137,11 +181,11 @@ class PostgresTerminalRepository:
         if key is None:
             return None
         row = await self._conn.fetchrow(f"SELECT * FROM {self._s}.terminals WHERE terminal_id=$1", key)
-        return None if row is None else _terminal(row)
+        return None if row is None else _terminal(row, self._sealer)
 
     async def all(self) -> list[Terminal]:
         rows = await self._conn.fetch(f"SELECT * FROM {self._s}.terminals ORDER BY unit, name, terminal_id")
-        return [_terminal(r) for r in rows]
+        return [_terminal(r, self._sealer) for r in rows]
 
     async def map_users(self, terminal_id: str, mappings: Sequence[tuple[str, str]]) -> None:
         await self._conn.executemany(
@@ -159,9 +203,10 @@ class PostgresTerminalRepository:
 
 
 class PostgresPollingRepository:
-    def __init__(self, conn: Connection, schema: str) -> None:
+    def __init__(self, conn: Connection, schema: str, sealer: CommKeySealer | None = None) -> None:
         self._conn = conn
         self._s = quote_schema(schema)
+        self._sealer = sealer
 
     async def claim(self, owner: str, limit: int, lease_s: float, busy: Sequence[str] = ()) -> list[Lease]:
         """Lease up to `limit` due terminals no live process holds (SKIP LOCKED: claimers never
@@ -192,7 +237,7 @@ class PostgresPollingRepository:
         )
         return [
             Lease(
-                terminal=_terminal(r),
+                terminal=_terminal(r, self._sealer),
                 owner=owner,
                 token=r["lease_token"],
                 checkpoint=r["checkpoint"],
@@ -229,7 +274,7 @@ class PostgresPollingRepository:
             return None
         r = rows[0]
         return Lease(
-            _terminal(r),
+            _terminal(r, self._sealer),
             owner,
             r["lease_token"],
             r["checkpoint"],
@@ -282,6 +327,14 @@ class PostgresPollingRepository:
                 lease.token,
                 lease_s,
             )
+        )
+
+    async def lock_terminal(self, terminal_id: str) -> None:
+        """Hold the terminal's polling row until commit: a poll's batch (which locks it through
+        its lease first) and a change of its user mapping then run one after the other."""
+        await self._conn.execute(
+            f"SELECT 1 FROM {self._s}.terminal_state WHERE terminal_id = $1 FOR UPDATE",
+            uuid.UUID(terminal_id),
         )
 
     async def nips(self, terminal_id: str) -> dict[str, str]:
@@ -426,42 +479,16 @@ class PostgresPollingRepository:
 
 
 class BatchOutbox:
-    """Many events in one COPY: `bkpsdm.common.outbox.enqueue`'s checks and row, row for row
-    (a 100,000-record log would otherwise cost 100,000 round trips)."""
+    """The outbox for many events at once (`enqueue_many`: one COPY, not a round trip each)."""
 
     def __init__(self, conn: Connection, schema: str, source: str) -> None:
         self._conn, self._schema, self._source = conn, schema, source
-        quote_schema(schema)  # refuses anything but a plain name
 
     async def add_many(self, topic: TopicSpec, events: Iterable[Event], correlation_id: str | None) -> int:
-        rows = []
-        for event in events:
-            key = key_of(topic, event)
-            meta = metadata_for(event, source=self._source, correlation_id=correlation_id)
-            payload = event.model_dump_json()
-            headers = json.dumps(meta.to_headers())
-            if len(payload) + len(headers) + len(key) > MAX_EVENT_BYTES:
-                raise EventTooLarge(f"{meta.type} is too large")
-            rows.append(
-                (
-                    uuid.UUID(meta.id),
-                    topic.key.removesuffix("_id"),
-                    key,
-                    meta.type,
-                    topic.name,
-                    payload,
-                    headers,
-                )
-            )
-        if rows:
-            # COPY: several times faster than row inserts; the outbox's NOTIFY trigger still fires.
-            await self._conn.copy_records_to_table(
-                "outbox",
-                schema_name=self._schema,
-                columns=["id", "aggregatetype", "aggregateid", "type", "topic", "payload", "headers"],
-                records=rows,
-            )
-        return len(rows)
+        ids = await enqueue_many(
+            self._conn, self._schema, topic, events, source=self._source, correlation_id=correlation_id
+        )
+        return len(ids)
 
 
 class PostgresGatewayUnitOfWork(PostgresUnitOfWork):
@@ -470,8 +497,12 @@ class PostgresGatewayUnitOfWork(PostgresUnitOfWork):
     polling: PostgresPollingRepository
     batch: BatchOutbox
 
+    def __init__(self, db: Database, source: str, sealer: CommKeySealer | None = None) -> None:
+        super().__init__(db, source)
+        self._sealer = sealer
+
     def bind(self, conn: Connection, schema: str) -> None:
         self.attendance = PostgresAttendanceRepository(conn, schema)
-        self.terminals = PostgresTerminalRepository(conn, schema)
-        self.polling = PostgresPollingRepository(conn, schema)
+        self.terminals = PostgresTerminalRepository(conn, schema, self._sealer)
+        self.polling = PostgresPollingRepository(conn, schema, self._sealer)
         self.batch = BatchOutbox(conn, schema, self._source)

@@ -39,7 +39,7 @@ class SessionJob:
     address: str
     port: int
     udp: bool
-    comm_key: int
+    comm_key: int = field(repr=False)  # a secret: never logged
     timeout_s: float
     action: Action = "poll"
     start: int = 0  # log records already handled (poll)

@@ -13,14 +13,15 @@ Decisions (kept here so a report can be explained):
   (TL4/PSW4). No record on a working day is therefore TL4 plus PSW4.
 - TL/PSW come from the minutes late (or early) minus the tolerance; the reported
   late/early minutes are the raw ones.
-- A day closed by the caller (holiday, cuti bersama) or a weekday without hours is not a
-  working day: no category and no deduction, even if someone punched.
+- A day the work calendar closes (national holiday, cuti bersama, the agency's closure:
+  `work_calendar.ClosedDays`) or a weekday without hours in the rules (the weekend) is not a
+  working day: no category, no deduction, no "no record", even if someone punched.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bkpsdm.attendance_gateway.domain.punch import Punch, unique_punches
 from bkpsdm.attendance_gateway.domain.rules import AttendanceRules, DeductionBand, WorkingHours
+from bkpsdm.attendance_gateway.domain.work_calendar import NO_CLOSED_DAYS, ClosedDays
 
 
 class DailyAttendance(BaseModel):
@@ -47,6 +49,8 @@ class DailyAttendance(BaseModel):
     psw_category: str | None
     deduction_percent: Decimal
     rule_set_version: str
+    closed_reason: str | None = None  # why a weekday with hours is not worked (holiday, cuti bersama)
+    calendar_version: str | None = None  # the work calendar the closed days came from
 
     @property
     def no_record(self) -> bool:
@@ -77,10 +81,10 @@ def _band(minutes: int | None, tolerance: int, rules: AttendanceRules) -> Deduct
 
 
 def _evaluate(
-    nip: str, day: date, punches: list[Punch], rules: AttendanceRules, closed_dates: Collection[date]
+    nip: str, day: date, punches: list[Punch], rules: AttendanceRules, closed: ClosedDays
 ) -> DailyAttendance:
     local = sorted(p.timestamp.astimezone(rules.zone) for p in punches)
-    hours = rules.hours_on(day, closed_dates)
+    hours = rules.hours_on(day, closed.days.keys())
     if hours is None:
         return DailyAttendance(
             nip=nip,
@@ -97,6 +101,8 @@ def _evaluate(
             psw_category=None,
             deduction_percent=Decimal(0),
             rule_set_version=rules.version,
+            closed_reason=closed.days.get(day),
+            calendar_version=closed.calendar_version,
         )
     arrival, leave = _split_arrival_leave(local, hours)
     late = None if arrival is None else max(0, _minute_of_day(arrival) - hours.start_minute)
@@ -118,6 +124,7 @@ def _evaluate(
         psw_category=psw.psw if psw else None,
         deduction_percent=(tl.percent if tl else Decimal(0)) + (psw.percent if psw else Decimal(0)),
         rule_set_version=rules.version,
+        calendar_version=closed.calendar_version,
     )
 
 
@@ -126,10 +133,10 @@ def daily_attendance(
     day: date,
     punches: Iterable[Punch],
     rules: AttendanceRules,
-    closed_dates: Collection[date] = frozenset(),
+    closed: ClosedDays = NO_CLOSED_DAYS,
 ) -> DailyAttendance:
     """`punches` may hold other days and other employees; only this NIP's punches on `day` count."""
-    return attendance_for_period([nip], day, day, punches, rules, closed_dates)[0]
+    return attendance_for_period([nip], day, day, punches, rules, closed)[0]
 
 
 def attendance_for_period(
@@ -138,7 +145,7 @@ def attendance_for_period(
     last_day: date,
     punches: Iterable[Punch],
     rules: AttendanceRules,
-    closed_dates: Collection[date] = frozenset(),
+    closed: ClosedDays = NO_CLOSED_DAYS,
 ) -> list[DailyAttendance]:
     """A record for every listed employee and every day in [first_day, last_day], by NIP then date.
 
@@ -150,7 +157,7 @@ def attendance_for_period(
         by_day[(punch.nip, punch.timestamp.astimezone(rules.zone).date())].append(punch)
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     return [
-        _evaluate(nip, day, by_day.get((nip, day), []), rules, closed_dates)
+        _evaluate(nip, day, by_day.get((nip, day), []), rules, closed)
         for nip in sorted(set(nips))
         for day in days
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NotRequired, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,7 +35,7 @@ class Terminal:
     address: str
     port: int
     transport: Transport
-    comm_key: int  # a secret: never returned over HTTP, never logged
+    comm_key: int = field(repr=False)  # a secret: never returned over HTTP, never logged
     time_zone: str
     poll_interval_s: int
     unit: str

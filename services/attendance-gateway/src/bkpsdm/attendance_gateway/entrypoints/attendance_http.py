@@ -13,6 +13,7 @@ from bkpsdm.attendance_gateway.adapters.recap_xlsx import render_recap
 from bkpsdm.attendance_gateway.domain import errors
 from bkpsdm.attendance_gateway.domain.daily import DailyAttendance
 from bkpsdm.attendance_gateway.domain.rules import AttendanceRules
+from bkpsdm.attendance_gateway.domain.work_calendar import WorkCalendar
 from bkpsdm.attendance_gateway.service import UnitOfWorkFactory
 from bkpsdm.common.auth import FORBIDDEN_ROLE, TOKEN_EXPIRED, TOKEN_INVALID, TOKEN_MISSING, Principal
 from bkpsdm.common.domain_errors import DomainError
@@ -24,7 +25,10 @@ MAX_DAYS = 366
 
 
 def build_attendance_router(
-    unit_of_work: UnitOfWorkFactory, reader: Callable[..., Principal], rules: AttendanceRules
+    unit_of_work: UnitOfWorkFactory,
+    reader: Callable[..., Principal],
+    rules: AttendanceRules,
+    calendar: WorkCalendar,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/v1/attendance", tags=["kehadiran"])
     Reader = Annotated[Principal, Depends(reader)]
@@ -59,7 +63,7 @@ def build_attendance_router(
         month: Annotated[int, Query(ge=1, le=12)],
     ) -> Response:
         today = datetime.now(UTC).astimezone(rules.zone).date()
-        result = await attendance.unit_recap(unit_of_work(), unit, year, month, rules, today)
+        result = await attendance.unit_recap(unit_of_work(), unit, year, month, rules, today, calendar)
         return Response(
             render_recap(result),
             media_type=XLSX,

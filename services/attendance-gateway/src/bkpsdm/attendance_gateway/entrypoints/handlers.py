@@ -6,6 +6,7 @@ from __future__ import annotations
 from bkpsdm.attendance_gateway import attendance, service
 from bkpsdm.attendance_gateway.adapters.repository import PostgresGatewayUnitOfWork
 from bkpsdm.attendance_gateway.domain.rules import AttendanceRules
+from bkpsdm.attendance_gateway.domain.work_calendar import WorkCalendar
 from bkpsdm.attendance_gateway.poller import Poller
 from bkpsdm.attendance_gateway.service import UnitOfWorkFactory
 from bkpsdm.common.contracts import (
@@ -26,6 +27,7 @@ def register_handlers(
     unit_of_work: UnitOfWorkFactory,
     poller: Poller,
     rules: AttendanceRules,
+    calendar: WorkCalendar,
     daily_attendance: bool,
 ) -> None:
     async def diagnose(
@@ -45,7 +47,7 @@ def register_handlers(
     async def record_punch(
         uow: PostgresGatewayUnitOfWork, event: AttendancePunched, correlation_id: str | None
     ) -> None:
-        await attendance.record_punch(uow, event, rules)
+        await attendance.record_punch(uow, event, rules, calendar)
 
     if daily_attendance:
         runtime.consume(
