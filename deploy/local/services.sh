@@ -32,6 +32,12 @@ start() {
   if [[ -z ${AUTH_JWKS_URL:-}${AUTH_JWKS_FILE:-}${AUTH_PUBLIC_KEY_FILE:-} ]]; then
     export AUTH_JWKS_FILE="$HERE/.state/auth/jwks.json"
   fi
+  # Local settings for the services (deploy/local/services.env); the caller's environment wins.
+  local line
+  while IFS= read -r line; do
+    [[ $line =~ ^([A-Z0-9_]+)=(.*)$ ]] || continue
+    [[ -n ${!BASH_REMATCH[1]:-} ]] || export "${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
+  done <"$HERE/services.env"
   local entry name module port path args
   mapfile -t SIMULATORS < <(simulators)
   for entry in "${SIMULATORS[@]}"; do

@@ -81,6 +81,11 @@ class CaseStepChanged(Event):
     due_at: datetime | None = Field(default=None, description="When this step is due, in service hours")
     changed_at: datetime
     completed: bool = Field(default=False, description="The service is finished")
+    # Added with issue 7; optional. For a case started inside the agency (no submission),
+    # `submission_id` carries the case id.
+    action: str | None = Field(default=None, description="What moved the case, e.g. register, disposisi")
+    actor_role: str | None = Field(default=None, description="Role the actor held; None when routing moved it")
+    acting_for: str | None = Field(default=None, description="Plt/Plh: the role the actor stood in for")
 
 
 class SubmissionReturned(Event):
@@ -356,5 +361,201 @@ IPASN_UPLOADS = TOPICS.register(
         owner="ipasn-uploader",
         description="IP-ASN upload outcomes (counts per outcome), keyed by submission id.",
         events=(UploadFinished,),
+    )
+)
+
+
+# --- Complaints (complaints): complaints from every channel, their lifecycle and SLA clocks ---
+# Public contract: no reporter identity, no report text and no ticket code (the reporter's key
+# to follow and answer the complaint) ever ride in these events; the complaint stays in the service.
+
+
+class ComplaintReceived(Event):
+    """A complaint, suggestion or request arrived through one of the agency's channels."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.complaints.complaint-received.v1"
+
+    complaint_id: str = Field(description="The complaints service's id (the Kafka key)")
+    channel: str = Field(
+        description="WEBSITE, EMAIL, SMS, TATAP_MUKA, KOTAK_SARAN, SURAT, TELEPON, FAKSIMILE or SP4N_LAPOR"
+    )
+    classification: str = Field(description="ASPIRASI, PENGADUAN, PERMINTAAN_INFORMASI or WHISTLE_BLOWING")
+    anonim: bool = Field(description="The reporter is hidden from the public and the party reported")
+    rahasia: bool = Field(description="The whole report is hidden from the public")
+    receipt_number: str | None = Field(default=None, description="The submission it is about, if any")
+    lapor_id: str | None = Field(default=None, description="SP4N-LAPOR! tracking id, if it came from there")
+    received_at: datetime
+    verify_due_at: datetime = Field(description="Verification and forwarding due, in service hours")
+
+
+class ComplaintStatusChanged(Event):
+    """An official (or the clock) moved a complaint; every change is also a history row."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.complaints.complaint-status-changed.v1"
+
+    complaint_id: str
+    status: str = Field(
+        description="DITERIMA, TERVERIFIKASI, DITUNDA, BUKAN_WEWENANG, DIARSIPKAN, DIDISPOSISI,"
+        " DITINDAKLANJUTI, DIJAWAB or SELESAI"
+    )
+    previous_status: str
+    action: str = Field(description="What moved it, e.g. VERIFY, ASSIGN, ANSWER, AUTO_CLOSE, REPLY")
+    actor_role: str | None = Field(default=None, description="Role of who acted; None for the clock")
+    assigned_unit: str | None = Field(default=None, description="The unit the complaint is disposed to")
+    due_at: datetime | None = Field(default=None, description="When the clock now running is due")
+    changed_at: datetime
+
+
+class ComplaintReplied(Event):
+    """The reporter answered (by ticket code, e-mail or SMS); an answered complaint reopens."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.complaints.complaint-replied.v1"
+
+    complaint_id: str
+    channel: str
+    status: str = Field(description="The complaint's status after the reply")
+    replied_at: datetime
+
+
+class ComplaintSlaWarning(Event):
+    """An SLA clock is about to run out (a configured time before it is due)."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.complaints.complaint-sla-warning.v1"
+
+    complaint_id: str
+    clock: str = Field(description="VERIFIKASI (verify and forward) or TINDAK_LANJUT (the unit's follow-up)")
+    status: str
+    due_at: datetime
+    observed_at: datetime
+
+
+class ComplaintSlaBreached(Event):
+    """An SLA clock ran out before the complaint moved on."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.complaints.complaint-sla-breached.v1"
+
+    complaint_id: str
+    clock: str = Field(description="VERIFIKASI or TINDAK_LANJUT")
+    status: str
+    assigned_unit: str | None = None
+    due_at: datetime
+    breached_at: datetime
+
+
+COMPLAINTS = TOPICS.register(
+    TopicSpec(
+        name="public.complaints.complaints.v1",
+        key="complaint_id",
+        owner="complaints",
+        description="Complaints' lifecycle and SLA clocks, keyed by complaint id; no reporter identity.",
+        events=(
+            ComplaintReceived,
+            ComplaintStatusChanged,
+            ComplaintReplied,
+            ComplaintSlaWarning,
+            ComplaintSlaBreached,
+        ),
+    )
+)
+
+
+# --- Routing (routing): SLA clocks of cases, and notifications for officials ---
+
+
+class CaseDeadlineApproaching(Event):
+    """A case's step (or the whole case) is due soon: the configured share of its SLA is left."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.routing.case-deadline-approaching.v1"
+
+    case_id: str = Field(description="Routing's case id (the Kafka key)")
+    submission_id: str | None = Field(default=None, description="None for a case started inside the agency")
+    service_code: str
+    scope: str = Field(description="STEP (the current step's SLA) or CASE (the whole service's)")
+    step: str
+    step_label: str | None = None
+    holder_role: str | None
+    holder_unit: str | None = None
+    due_at: datetime
+    observed_at: datetime
+
+
+class CaseDeadlineBreached(Event):
+    """A case's step (or the whole case) is past its due time in service hours."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.routing.case-deadline-breached.v1"
+
+    case_id: str
+    submission_id: str | None = None
+    service_code: str
+    scope: str = Field(description="STEP or CASE")
+    step: str
+    step_label: str | None = None
+    holder_role: str | None
+    holder_unit: str | None = None
+    due_at: datetime
+    breached_at: datetime
+
+
+class CaseEscalated(Event):
+    """A late case went one level up the hierarchy (and one more at each further interval)."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.routing.case-escalated.v1"
+
+    case_id: str
+    submission_id: str | None = None
+    service_code: str
+    step: str
+    holder_role: str | None
+    holder_unit: str | None = None
+    escalated_to_role: str
+    escalated_to_unit: str | None = None
+    level: int = Field(ge=1, description="1 = the holder's supervisor, 2 = theirs, ...")
+    due_at: datetime
+    escalated_at: datetime
+
+
+ROUTING_SLA = TOPICS.register(
+    TopicSpec(
+        name="public.routing.sla.v1",
+        key="case_id",
+        owner="routing",
+        description="SLA warnings, breaches and escalations of routing's cases, keyed by case id.",
+        events=(CaseDeadlineApproaching, CaseDeadlineBreached, CaseEscalated),
+    )
+)
+
+
+class NotificationRaised(Event):
+    """Someone should hear of something (who, what, link): a case arrived in their inbox, a
+    disposisi or a copy reached them, a deadline is near or passed, a case was escalated or
+    returned. A notifier delivers it (e-mail, chat); routing only raises it."""
+
+    event_type: ClassVar[str] = "id.go.bkpsdm.routing.notification-raised.v1"
+
+    notification_id: str
+    case_id: str = Field(description="The Kafka key")
+    kind: str = Field(
+        description="INBOX, DISPOSISI, TEMBUSAN, DISPOSISI_DITARIK, SLA_WARNING, SLA_BREACH, ESKALASI"
+        " or DIKEMBALIKAN"
+    )
+    recipient_role: str
+    recipient_unit: str | None = Field(default=None, description="None: the role's holder in any unit")
+    recipient_subject: str | None = Field(
+        default=None, description="A named person (an acting official, Plt/Plh); None: whoever holds the role"
+    )
+    title: str = Field(description="What happened, in Indonesian")
+    message: str
+    link: str = Field(description="The case on routing's API, e.g. /api/v1/cases/{case_id}")
+    due_at: datetime | None = None
+    raised_at: datetime
+
+
+ROUTING_NOTIFICATIONS = TOPICS.register(
+    TopicSpec(
+        name="internal.routing.notifications.v1",
+        key="case_id",
+        owner="routing",
+        description="Notifications for officials and applicant units (who, what, link), keyed by case id.",
+        events=(NotificationRaised,),
     )
 )

@@ -1,5 +1,2 @@
-"""BKPSDM Complaints: complaints from every channel, SLA, SP4N-LAPOR sync and the IKM survey.
-
-Foundation stage: the service runs, migrates its schema and reports health; its
-capabilities arrive with its own issue.
-"""
+"""BKPSDM Complaints: complaints from every channel, their lifecycle and SLA clocks, the
+SP4N-LAPOR! sync and the satisfaction survey (IKM). See the service's README."""

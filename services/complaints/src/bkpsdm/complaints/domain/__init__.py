@@ -1,1 +1,2 @@
-"""Complaints' pure rules: the satisfaction survey (IKM) and the service's error catalogue. No I/O."""
+"""Complaints' pure rules: the complaint and its lifecycle, SLA clocks, attachments, SMS parts,
+form tokens, the satisfaction survey (IKM) and the error catalogue. No I/O."""

@@ -27,7 +27,7 @@ from math import floor
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bkpsdm.complaints.domain.errors import ComplaintsError
+from bkpsdm.complaints.domain import errors
 
 DEFAULT_RULES_FILE = "ikm_rules.default.json"
 _PERIOD = re.compile(r"^\d{4}-S[12]$")
@@ -98,15 +98,21 @@ def survey_period(day: date) -> str:
     return f"{day.year}-S{1 if day.month <= 6 else 2}"
 
 
+def check_period(period: str) -> str:
+    if not _PERIOD.match(period):
+        raise errors.refuse(errors.IKM_PERIOD_INVALID)
+    return period
+
+
 def validate_answers(answers: Mapping[str, object], rules: IkmRules) -> dict[str, int]:
-    """One respondent's answers keyed by element code; raises ComplaintsError on the first fault."""
+    """One respondent's answers keyed by element code; raises a DomainError on the first fault."""
     for code in answers:
         if code not in {e.code for e in rules.elements}:
-            raise ComplaintsError("IKM_ELEMENT_UNKNOWN", element=code)
+            raise errors.refuse(errors.IKM_ELEMENT_UNKNOWN, element=code)
     checked: dict[str, int] = {}
     for element in rules.elements:
         if element.code not in answers or answers[element.code] is None:
-            raise ComplaintsError("IKM_ELEMENT_MISSING", element=element.label)
+            raise errors.refuse(errors.IKM_ELEMENT_MISSING, element=element.label)
         value = answers[element.code]
         # bool is an int in Python; True must not pass as a 1.
         if (
@@ -114,8 +120,8 @@ def validate_answers(answers: Mapping[str, object], rules: IkmRules) -> dict[str
             or isinstance(value, bool)
             or not rules.lowest_answer <= value <= rules.highest_answer
         ):
-            raise ComplaintsError(
-                "IKM_ANSWER_OUT_OF_RANGE",
+            raise errors.refuse(
+                errors.IKM_ANSWER_OUT_OF_RANGE,
                 element=element.label,
                 low=rules.lowest_answer,
                 high=rules.highest_answer,
@@ -162,11 +168,10 @@ def _round_half_up(value: Fraction) -> Decimal:
 def compute_ikm(
     service_code: str, period: str, responses: Iterable[Mapping[str, object]], rules: IkmRules
 ) -> IkmResult:
-    if not _PERIOD.match(period):
-        raise ComplaintsError("IKM_PERIOD_INVALID")
+    check_period(period)
     checked = [validate_answers(r, rules) for r in responses]
     if not checked:
-        raise ComplaintsError("IKM_NO_RESPONSES")
+        raise errors.refuse(errors.IKM_NO_RESPONSES)
     multiplier = Fraction(rules.multiplier)
     means = {e.code: Fraction(sum(r[e.code] for r in checked), len(checked)) for e in rules.elements}
     ikm = _round_half_up(sum(means.values(), Fraction(0)) / len(means) * multiplier)
