@@ -9,8 +9,10 @@ from __future__ import annotations
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -43,6 +45,11 @@ def token(unit: str) -> str:
         unit=unit,
         ttl=timedelta(minutes=15),
     )
+
+
+def official_token(**claims: Any) -> str:
+    """Any official or unit signs in through the local issuer (claims as `issue_token` takes them)."""
+    return issue_token(AUTH_KEY.read_bytes(), ttl=timedelta(minutes=30), **claims)
 
 
 def main() -> int:
@@ -162,11 +169,45 @@ def main() -> int:
         )
         print(f"\n== Masukan salah (bad input) ==\n  {bad.status_code} {bad.json()}")
 
+    ok = run_sections()
     print(
         "\nEverything keeps running. Logs: deploy/local/.state/services/*.log "
         f"(grep {correlation_id}). Stop with: make down\n"
     )
-    return 0
+    return 0 if ok else 1
+
+
+def run_sections() -> bool:
+    """Each service's part of the demo, in the order a case travels; a failed part is reported
+    and the others still run."""
+    # Imported here: each part is its own script beside this one (scripts/demo_<part>.py).
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import demo_attendance
+    import demo_complaints
+    import demo_console
+    import demo_routing
+    import demo_uploads
+
+    parts: list[tuple[str, Callable[[], bool]]] = []
+    with httpx.Client(timeout=30) as http:
+        parts += [
+            ("routing", lambda: demo_routing.run(http, intake=INTAKE, routing=ROUTING, token=official_token)),
+            ("uploads", lambda: demo_uploads.run(http)),
+            ("attendance", lambda: demo_attendance.run(http)),
+            ("complaints", lambda: demo_complaints.run(http)),
+            ("console", demo_console.run),
+        ]
+        failed = []
+        for name, part in parts:
+            try:
+                if not part():
+                    failed.append(name)
+            except Exception as error:  # one broken part must not hide the others
+                print(f"\n  demo part {name} failed: {error!r}")
+                failed.append(name)
+    if failed:
+        print(f"\nDemo parts that failed: {', '.join(failed)}")
+    return not failed
 
 
 if __name__ == "__main__":

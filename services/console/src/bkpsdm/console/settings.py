@@ -1,5 +1,9 @@
 """console's identity (declared once: port, settings prefix, schema, event source) and settings."""
 
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+
 from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.settings import ServiceSettings
 
@@ -8,3 +12,26 @@ IDENTITY = ServiceIdentity("console", port=8007)
 
 class ConsoleSettings(ServiceSettings):
     model_config = IDENTITY.settings_config()
+
+    # The services the console talks to, over their documented HTTP APIs only.
+    intake_url: str = Field(default="http://127.0.0.1:8001", pattern=r"^https?://")
+    routing_url: str = Field(default="http://127.0.0.1:8002", pattern=r"^https?://")
+    lapkin_uploader_url: str = Field(default="http://127.0.0.1:8003", pattern=r"^https?://")
+    ipasn_uploader_url: str = Field(default="http://127.0.0.1:8004", pattern=r"^https?://")
+    attendance_gateway_url: str = Field(default="http://127.0.0.1:8005", pattern=r"^https?://")
+    complaints_url: str = Field(default="http://127.0.0.1:8006", pattern=r"^https?://")
+    service_timeout_s: float = Field(default=10.0, gt=0)
+
+    # The console signs the tokens every service verifies; its public half is served as the
+    # console's JWKS. Relative paths are taken from the working directory (`make up` runs
+    # services from the checkout, where `infra.sh start` wrote the local key pair).
+    signing_key_file: Path = Path("deploy/local/.state/auth/private.pem")
+    token_ttl_minutes: float = Field(default=15.0, gt=0, le=60)
+    # Signs the session cookie; None: derived from the signing key (stable across restarts).
+    session_secret: SecretStr | None = None
+    session_hours: float = Field(default=9.0, gt=0, le=24)  # one working day and some
+    # Off only for plain-http local use on a host name browsers do not treat as secure.
+    cookie_secure: bool = True
+    lockout_threshold: int = Field(default=5, ge=1, le=100)  # failed sign-ins in a row
+    lockout_minutes: float = Field(default=15.0, gt=0)
+    calendar_file: Path | None = None  # None: libs/common's default service calendar
