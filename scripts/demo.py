@@ -89,7 +89,7 @@ def main() -> int:
         if status["status"] != "TERCATAT":
             print("  routing did not acknowledge it within 30 s: see deploy/local/.state/services/*.log")
             return 1
-        case = http.get(f"{ROUTING}/api/v1/cases/by-submission/{submission_id}").json()
+        case = http.get(f"{ROUTING}/api/v1/cases/by-submission/{submission_id}", headers=disdik).json()
         print(f"  dicatat routing:   case {case['case_id']} (workflow {case['workflow_version']})")
         round_trip = datetime.fromisoformat(status["acknowledged_at"]) - datetime.fromisoformat(
             status["received_at"]
