@@ -84,7 +84,9 @@ class CaseStepChanged(Event):
     # Added with issue 7; optional. For a case started inside the agency (no submission),
     # `submission_id` carries the case id.
     action: str | None = Field(default=None, description="What moved the case, e.g. register, disposisi")
-    actor_role: str | None = Field(default=None, description="Role the actor held; None when routing moved it")
+    actor_role: str | None = Field(
+        default=None, description="Role the actor held; None when routing moved it"
+    )
     acting_for: str | None = Field(default=None, description="Plt/Plh: the role the actor stood in for")
 
 
