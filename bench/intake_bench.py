@@ -46,7 +46,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -286,8 +286,13 @@ async def load(args: argparse.Namespace, target: Target, mode: str, requests: in
         "seconds": args.seconds,
         "warmup_seconds": args.warmup_seconds,
     }
+    # The servers' CPU time per request (this process: both servers, intake's relay and
+    # consumers), a figure that other work on a shared machine disturbs less than req/s.
+    cpu_start = time.process_time()
     if args.same_process_client:
-        return await run_load(spec)
+        result = await run_load(spec)  # the client's own CPU is counted too
+        result["server_cpu_ms_per_request"] = (time.process_time() - cpu_start) * 1000 / result["requests"]
+        return result
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -299,7 +304,8 @@ async def load(args: argparse.Namespace, target: Target, mode: str, requests: in
     out, _ = await child.communicate()
     if child.returncode != 0:
         raise RuntimeError(f"the load client for {target.name} failed ({child.returncode})")
-    result: dict[str, Any] = json.loads(out)
+    result = cast(dict[str, Any], json.loads(out))
+    result["server_cpu_ms_per_request"] = (time.process_time() - cpu_start) * 1000 / result["requests"]
     return result
 
 
@@ -402,6 +408,9 @@ def summarize(args: argparse.Namespace, rounds: list[dict[str, Any]], rows: dict
     out: dict[str, Any] = {"rounds": [], "rows_stored": rows}
     for name in ("bare", "intake"):
         out[f"{name}_per_second"] = statistics.median(r[f"{name}_throughput"]["per_second"] for r in rounds)
+        out[f"{name}_server_cpu_ms_per_request"] = statistics.median(
+            r[f"{name}_throughput"]["server_cpu_ms_per_request"] for r in rounds
+        )
         pooled = [x for r in rounds for x in r[f"{name}_latency"]["latencies_ms"]]
         out[f"{name}_latency"] = {
             **percentiles(pooled),
@@ -507,6 +516,11 @@ def report(args: argparse.Namespace, http: dict[str, Any] | None, recap: dict[st
                     f"{lat['max_ms']:.1f}",
                 )
             )
+        print(
+            "  server CPU per request in the throughput runs (this process):"
+            f" bare {http['bare_server_cpu_ms_per_request']:.2f} ms,"
+            f" intake {http['intake_server_cpu_ms_per_request']:.2f} ms"
+        )
         lat = http["intake_latency"]
         goals = http["goals"]
 

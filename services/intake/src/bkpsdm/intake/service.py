@@ -55,6 +55,7 @@ class SubmissionRepository(Protocol):
         submission: Submission,
         correlation_id: str,
         *,
+        received: TimelineEntry,  # its first timeline entry, written with it and its documents
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         recap_nips: list[str] | None = None,
@@ -169,12 +170,17 @@ async def receive_submission(
     due time, and announce it. Nothing is stored when any check fails. With an idempotency key,
     a retry of the same request returns the first receipt; the same key with other content is
     refused."""
-    fingerprint = _fingerprint(form)
+    # Hashing megabytes of documents (2.5 ms for 4 MiB) would stall every other request on the
+    # event loop: uploads are hashed in a thread, where hashlib lets go of the GIL.
+    fingerprint = await asyncio.to_thread(_fingerprint, form) if form.uploads else _fingerprint(form)
     if idempotency_key is not None:
         first = await _replay(uow, idempotency_key, fingerprint, applicant)
         if first is not None:
             return first
-    checked = await asyncio.to_thread(_check, rules, form)
+    # Documents are sniffed and a recap read and validated (up to a second for a large one) off
+    # the event loop too; a form of text fields only is checked (and fingerprinted above) in
+    # microseconds, less than a thread hop costs.
+    checked = await asyncio.to_thread(_check, rules, form) if form.uploads else _check(rules, form)
     try:
         return await _store(
             uow, store, rules, applicant, form, checked, correlation_id, idempotency_key, fingerprint
@@ -265,9 +271,16 @@ async def _store(
             documents=tuple(documents),
             recap=recap_ref,
         )
+        received = TimelineEntry(
+            received_at,
+            SubmissionStatus.RECEIVED.value,
+            f"Pengajuan diterima dengan nomor tanda terima {receipt_number}",
+            due_at=due_at,
+        )
         added = await uow.submissions.add(
             submission,
             correlation_id,
+            received=received,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
             recap_nips=recap_nips,
@@ -276,13 +289,6 @@ async def _store(
             raise _KeyTaken
         if replaced is not None:
             await uow.submissions.save_status(replace(replaced, replaced_by=submission.submission_id))
-        received = TimelineEntry(
-            received_at,
-            SubmissionStatus.RECEIVED.value,
-            f"Pengajuan diterima dengan nomor tanda terima {receipt_number}",
-            due_at=due_at,
-        )
-        await uow.submissions.add_timeline(submission.submission_id, received)
         await uow.outbox.add(SUBMISSIONS, _received_event(submission), correlation_id=correlation_id)
     log.info(
         "submission.received",

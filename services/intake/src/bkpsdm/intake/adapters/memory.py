@@ -29,6 +29,7 @@ class InMemorySubmissionRepository:
         submission: Submission,
         correlation_id: str,
         *,
+        received: TimelineEntry,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         recap_nips: list[str] | None = None,
@@ -38,6 +39,7 @@ class InMemorySubmissionRepository:
                 return False
             self.keys[idempotency_key] = submission.submission_id
         self.rows[submission.submission_id] = _Row(submission, correlation_id, fingerprint, recap_nips)
+        self.timelines.setdefault(submission.submission_id, []).append(received)
         return True
 
     async def by_idempotency_key(self, idempotency_key: str) -> tuple[Submission, str | None] | None:

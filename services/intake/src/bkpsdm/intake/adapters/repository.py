@@ -28,29 +28,57 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
+# Receipt sequences this process has seen exist (schema-qualified names). Sequences are never
+# dropped, so once seen, `nextval` needs no savepoint in case the sequence is missing.
+_KNOWN_SEQUENCES: set[str] = set()
+
+
 class PostgresSubmissionRepository:
     def __init__(self, conn: Connection, schema: str) -> None:
         self._conn = conn
         self._schema = quote_schema(schema)
         self._table = f"{self._schema}.submissions"
+        # Data-modifying CTEs: the documents and the timeline entry are written only when the
+        # submission row was (not on an Idempotency-Key conflict); their foreign keys are
+        # checked at the end of the statement, when the submission row is there.
+        self._add_sql = (
+            f"WITH added AS (INSERT INTO {self._table} (submission_id, service_code, perangkat_daerah,"
+            " title, status, received_at, correlation_id, idempotency_key, receipt_number, period, due_at,"
+            " submitted_by, request, replaces, current_step, fingerprint, recap_nips)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17)"
+            " ON CONFLICT (idempotency_key) DO NOTHING RETURNING submission_id),"
+            f" documents AS (INSERT INTO {self._schema}.documents (document_id, submission_id,"
+            " requirement_id, filename, media_type, size_bytes, sha256, uploaded_by, uploaded_at, is_recap,"
+            " recap_rows, recap_format, rules_version)"
+            " SELECT d.id, a.submission_id, d.requirement_id, d.filename, d.media_type, d.size, d.sha256,"
+            " coalesce($12, ''), $6, d.id IS NOT DISTINCT FROM $24,"
+            " CASE WHEN d.id = $24 THEN $25::integer END, CASE WHEN d.id = $24 THEN $26::text END,"
+            " CASE WHEN d.id = $24 THEN $27::text END"
+            " FROM added a, unnest($18::uuid[], $19::text[], $20::text[], $21::text[], $22::bigint[],"
+            " $23::text[]) AS d(id, requirement_id, filename, media_type, size, sha256)),"
+            f" received AS (INSERT INTO {self._schema}.timeline (submission_id, at, step, label,"
+            " holder_role, due_at, reasons) SELECT submission_id, $28, $29, $30, $31, $32, $33::jsonb"
+            " FROM added)"
+            " SELECT EXISTS (SELECT FROM added)"
+        )
 
     async def add(
         self,
         submission: Submission,
         correlation_id: str,
         *,
+        received: TimelineEntry,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         recap_nips: list[str] | None = None,
     ) -> bool:
-        """False when another submission already holds `idempotency_key` (nothing written)."""
+        """The submission with its documents and first timeline entry, in one statement (one
+        round trip); False when another submission already holds `idempotency_key` (nothing
+        written)."""
         s = submission
+        documents = s.documents
         inserted = await self._conn.fetchval(
-            f"INSERT INTO {self._table} (submission_id, service_code, perangkat_daerah, title, status,"
-            " received_at, correlation_id, idempotency_key, receipt_number, period, due_at, submitted_by,"
-            " request, replaces, current_step, fingerprint, recap_nips)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-            " ON CONFLICT (idempotency_key) DO NOTHING RETURNING true",
+            self._add_sql,
             uuid.UUID(s.submission_id),
             s.service_code,
             s.perangkat_daerah,
@@ -68,34 +96,24 @@ class PostgresSubmissionRepository:
             s.current_step,
             fingerprint,
             recap_nips,
+            [uuid.UUID(d.document_id) for d in documents],
+            [d.requirement_id for d in documents],
+            [d.filename for d in documents],
+            [d.media_type for d in documents],
+            [d.size for d in documents],
+            [d.sha256 for d in documents],
+            None if s.recap is None else uuid.UUID(s.recap.document_id),
+            None if s.recap is None else s.recap.rows,
+            None if s.recap is None else s.recap.format,
+            None if s.recap is None else s.recap.rules_version,
+            received.at,
+            received.step,
+            received.label,
+            received.holder_role,
+            received.due_at,
+            json.dumps(list(received.reasons)),
         )
-        if not inserted:
-            return False
-        recap_id = s.recap.document_id if s.recap else None
-        await self._conn.executemany(
-            f"INSERT INTO {self._schema}.documents (document_id, submission_id, requirement_id, filename,"
-            " media_type, size_bytes, sha256, uploaded_by, uploaded_at, is_recap, recap_rows, recap_format,"
-            " rules_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            [
-                (
-                    uuid.UUID(d.document_id),
-                    uuid.UUID(s.submission_id),
-                    d.requirement_id,
-                    d.filename,
-                    d.media_type,
-                    d.size,
-                    d.sha256,
-                    s.submitted_by or "",
-                    s.received_at,
-                    d.document_id == recap_id,
-                    s.recap.rows if s.recap and d.document_id == recap_id else None,
-                    s.recap.format if s.recap and d.document_id == recap_id else None,
-                    s.recap.rules_version if s.recap and d.document_id == recap_id else None,
-                )
-                for d in s.documents
-            ],
-        )
-        return True
+        return bool(inserted)
 
     async def by_idempotency_key(self, idempotency_key: str) -> tuple[Submission, str | None] | None:
         row = await self._conn.fetchrow(
@@ -159,16 +177,26 @@ class PostgresSubmissionRepository:
         # after taking its number leaves a gap (numbers are taken after every check passed):
         # receipt numbers identify, they are not a ledger.
         name = f"{self._schema}.receipt_{hashlib.sha256(service_code.encode()).hexdigest()[:12]}_{year}"
+        if name in _KNOWN_SEQUENCES:
+            # One round trip; the savepoint below costs two more and is needed only once.
+            try:
+                return int(await self._conn.fetchval("SELECT nextval($1::regclass)", name))
+            except asyncpg.UndefinedTableError:
+                _KNOWN_SEQUENCES.discard(name)  # its schema was dropped and made again
+                raise
         try:
             async with self._conn.transaction():  # a savepoint: a missing sequence aborts only it
-                return int(await self._conn.fetchval("SELECT nextval($1::regclass)", name))
+                value = int(await self._conn.fetchval("SELECT nextval($1::regclass)", name))
         except asyncpg.UndefinedTableError:
             try:
                 async with self._conn.transaction():
                     await self._conn.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")
             except asyncpg.UniqueViolationError:
                 pass  # another submission created it at the same moment (IF NOT EXISTS races)
+            # Not known yet: this transaction may still roll the new sequence back.
             return int(await self._conn.fetchval("SELECT nextval($1::regclass)", name))
+        _KNOWN_SEQUENCES.add(name)
+        return value
 
     async def add_timeline(self, submission_id: str, entry: TimelineEntry) -> None:
         await self._conn.execute(

@@ -34,6 +34,7 @@ from bkpsdm.intake.domain.documents import MEDIA_TYPES
 from bkpsdm.intake.domain.submission import PERIOD, Submission, TimelineEntry, expected_request_fields
 from bkpsdm.intake.entrypoints.catalogue_page import render_standard
 from bkpsdm.intake.entrypoints.forms import read_submission_form
+from bkpsdm.intake.entrypoints.signed_in import VerifiedTokens, signed_in
 from bkpsdm.intake.service import Applicant, DocumentStore, IntakeRules, IntakeUnitOfWork
 
 # Everyone who works a case sees every unit's submissions; an applicant unit sees its own.
@@ -235,9 +236,10 @@ def build_router(
     ServiceCode = Annotated[
         str, Path(description="Kode layanan", json_schema_extra={"enum": list(rules.catalogue.codes)})
     ]
-    applicant = runtime.require(Role.PERANGKAT_DAERAH)
-    reader = runtime.require(Role.PERANGKAT_DAERAH, *OFFICIALS)
-    internal = runtime.require(Role.INTERNAL_SERVICE)
+    tokens = VerifiedTokens()
+    applicant = signed_in(runtime, tokens, Role.PERANGKAT_DAERAH)
+    reader = signed_in(runtime, tokens, Role.PERANGKAT_DAERAH, *OFFICIALS)
+    internal = signed_in(runtime, tokens, Role.INTERNAL_SERVICE)
     document_fields = {
         r.id
         for s in rules.catalogue.services.values()
