@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import openpyxl  # type: ignore[import-untyped]  # no stubs
@@ -68,6 +69,11 @@ def random_nip(rng: random.Random) -> str:
     return f"{born:%Y%m%d}{born.year + 25}{rng.randrange(1, 13):02d}{rng.choice('12')}{rng.randrange(1, 1000):03d}"
 
 
+def terminal_today() -> date:
+    """Today where the terminals are (WIB): in the evening UTC it is already tomorrow there."""
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+
 def log_period(today: date) -> tuple[date, int]:
     """The first day and the working days of the generated logs: this month up to yesterday
     (the previous month's too when this one has barely begun), so the recap has data."""
@@ -104,7 +110,7 @@ class DemoTerminal:
     nips: dict[str, str] = field(default_factory=dict)  # user id -> NIP
 
     def config(self) -> dict[str, Any]:
-        first_day, days = log_period(date.today())
+        first_day, days = log_period(terminal_today())
         return {
             "serial": self.serial,
             "seed": self.seed,
@@ -424,7 +430,7 @@ def _show(
     print("\n  -- Rekap harian (TL/PSW) --")
     reader = token(Role.PENGOLAH_DATA)
     nip = lobby.nips[user_id]
-    today = date.today()
+    today = terminal_today()
     first = today - timedelta(days=9)
 
     def daily() -> list[dict[str, Any]] | None:
@@ -436,9 +442,9 @@ def _show(
         records = list(answer.json()) if answer.status_code == 200 else []
         return records if any(r["date"] == today.isoformat() for r in records) else None
 
-    records = wait_for(daily, 30)
+    records = wait_for(daily, 60)
     if not records:
-        print("  rekap harian belum terbentuk dalam 30 detik (konsumen daily-attendance)")
+        print("  rekap harian belum terbentuk dalam 60 detik (konsumen daily-attendance)")
         return False
     print(f"  NIP {nip} ({lobby.unit}), aturan {records[0]['rule_set_version']}")
     print("  tanggal          hari kerja  datang  pulang  telat  TL    cepat  PSW   potongan  keterangan")

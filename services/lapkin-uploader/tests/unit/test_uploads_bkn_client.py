@@ -183,7 +183,9 @@ async def test_the_circuit_opens_after_repeated_failures_and_waits_before_trying
 
 async def test_the_rate_limiter_stays_under_the_quota(sim: Any) -> None:
     with sim(faults={"rate_limit_rps": 20, "rate_limit_burst": 5}) as url:
-        policy = Resilience(**{**FAST.__dict__, "rate_limit_rps": 19, "rate_limit_burst": 5})
+        # Half the quota: requests leave evenly spaced but may arrive bunched on a busy machine,
+        # which the simulator's own burst of 5 absorbs.
+        policy = Resilience(**{**FAST.__dict__, "rate_limit_rps": 10, "rate_limit_burst": 5})
         client = BknClient(url, CREDENTIALS, policy)
         started = time.monotonic()
         results = await asyncio.gather(
@@ -194,7 +196,7 @@ async def test_the_rate_limiter_stays_under_the_quota(sim: Any) -> None:
         stats = await simulator_stats(url)
     assert {r.state for r in results} == {RowState.STORED}
     assert stats["rate_limited"] == 0
-    assert elapsed >= (25 - 5) / 19 - 0.1  # a burst of 5, then 19 a second
+    assert elapsed >= (25 - 5) / 10 - 0.1  # a burst of 5, then 10 a second (a lower bound only)
 
 
 @pytest.mark.parametrize(
