@@ -14,6 +14,8 @@ import socket
 import uuid
 from datetime import UTC, datetime
 
+from prometheus_client import Gauge
+
 from bkpsdm.attendance_gateway import service
 from bkpsdm.attendance_gateway.adapters.repository import Lease
 from bkpsdm.attendance_gateway.adapters.workers import SessionWorkers
@@ -27,6 +29,12 @@ from bkpsdm.common.errors import describe
 from bkpsdm.common.logs import correlation_scope, get_logger, new_correlation_id
 
 log = get_logger(__name__)
+
+# Counted from the database on each heartbeat: every gateway process reports all enabled
+# terminals, not only those it leases.
+TERMINALS = Gauge("bkpsdm_attendance_terminals", "Enabled terminals by health status", ["status"])
+for _status in service.STATUSES:  # every series on /metrics from the start, at 0
+    TERMINALS.labels(_status)
 
 
 class Poller:
@@ -143,6 +151,7 @@ class Poller:
 
     async def _heartbeat(self) -> None:
         while True:
+            await self._count_terminals()
             await asyncio.sleep(self._lease_s / 3)
             try:
                 if self._working:
@@ -150,6 +159,15 @@ class Poller:
                         await uow.polling.renew(self.owner, list(self._working), self._lease_s)
             except Exception as exc:
                 log.warning("poller.renew_failed", error=describe(exc))
+
+    async def _count_terminals(self) -> None:
+        try:
+            counts = await service.terminal_counts(self._uow())
+        except Exception as exc:  # the gauge keeps its last values; the next heartbeat retries
+            log.warning("poller.count_failed", error=describe(exc))
+            return
+        for status in service.STATUSES:
+            TERMINALS.labels(status).set(counts.get(status, 0))
 
     async def _poll(self, lease: Lease, action: Action) -> None:
         t = lease.terminal

@@ -41,7 +41,8 @@ log = get_logger(__name__)
 
 UnitOfWorkFactory = Callable[[], PostgresGatewayUnitOfWork]
 
-ONLINE, OFFLINE, FAULTY = "ONLINE", "OFFLINE", "FAULTY"
+ONLINE, OFFLINE, FAULTY, UNKNOWN = "ONLINE", "OFFLINE", "FAULTY", "UNKNOWN"
+STATUSES = (UNKNOWN, ONLINE, OFFLINE, FAULTY)  # UNKNOWN: registered, not yet polled
 # Failures that say "nobody answers"; every other failure is a terminal answering wrongly.
 _OFFLINE_REASONS = frozenset({"TIMEOUT", "UNREACHABLE"})
 
@@ -168,6 +169,11 @@ async def terminal_users(uow: PostgresGatewayUnitOfWork, terminal_id: str) -> di
 async def health_board(uow: PostgresGatewayUnitOfWork) -> list[asyncpg.Record]:
     async with uow:
         return await uow.polling.board()
+
+
+async def terminal_counts(uow: PostgresGatewayUnitOfWork) -> dict[str, int]:
+    async with uow:
+        return await uow.polling.status_counts()
 
 
 # --- polling ---

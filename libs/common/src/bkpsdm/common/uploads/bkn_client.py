@@ -26,8 +26,9 @@ from typing import Any, TypeVar
 import httpx
 import stamina
 from aiolimiter import AsyncLimiter
+from prometheus_client import Gauge
 from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
+from purgatory.domain.model import OPENED, OpenedState
 
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.uploads.model import Reason, RowResult, RowState
@@ -35,6 +36,8 @@ from bkpsdm.common.uploads.model import Reason, RowResult, RowState
 log = get_logger(__name__)
 T = TypeVar("T")
 CIRCUIT = "bkn"
+CIRCUIT_OPEN = Gauge("bkpsdm_bkn_circuit_open", "1 while the circuit breaker is open", ["circuit"])
+CIRCUIT_OPEN.labels(CIRCUIT)  # on /metrics from the start, at 0 (closed)
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,10 @@ class BknClient:
 
     def _on_breaker(self, name: str, event_name: str, event: Any) -> None:
         if event_name == "state_changed":
-            log.warning("bkn.circuit_changed", circuit=name, state=getattr(event, "state", None))
+            state = getattr(event, "state", None)
+            # Half-opened counts as closed: it lasts one trial call, then opens or closes again.
+            CIRCUIT_OPEN.labels(name).set(1 if state == OPENED else 0)
+            log.warning("bkn.circuit_changed", circuit=name, state=state)
 
     async def aclose(self) -> None:
         await self._http.aclose()

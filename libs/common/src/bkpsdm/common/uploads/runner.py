@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import asyncpg
+from prometheus_client import Counter
 
 from bkpsdm.common.contracts import UploadFinished
 from bkpsdm.common.db import Database
@@ -30,6 +31,10 @@ from bkpsdm.common.uploads.outcome import outcome_of, reasons_of
 from bkpsdm.common.uploads.repository import UploadRepository, UploadsUnitOfWork
 
 log = get_logger(__name__)
+
+UPLOADS = Counter(
+    "bkpsdm_uploads_total", "Uploads finished (counted once committed)", ["service_code", "outcome"]
+)
 
 
 def report_url(request_id: str) -> str:
@@ -267,6 +272,7 @@ class UploadRunner:
                 finished_at=done.finished_at or datetime.now(UTC),
             )
             await uow.outbox.add(self._topic, event, correlation_id=done.correlation_id)
+        UPLOADS.labels(event.service_code, event.outcome).inc()  # committed: counted once
         log.info(
             "upload.finished",
             outcome=outcome.value,

@@ -17,11 +17,11 @@ from bkpsdm.common.topics import TopicSpec
 from bkpsdm.common.uploads.adapters import ExportFileAdapter, HttpAdapter, UploadAdapter
 from bkpsdm.common.uploads.bkn_client import BknClient
 from bkpsdm.common.uploads.http import build_router
-from bkpsdm.common.uploads.model import Column
+from bkpsdm.common.uploads.model import Column, Outcome
 from bkpsdm.common.uploads.recap_source import IntakeRecapSource, InternalToken
 from bkpsdm.common.uploads.repository import MIGRATIONS, UploadsUnitOfWork
 from bkpsdm.common.uploads.requests import Planner, accept_upload_request
-from bkpsdm.common.uploads.runner import UploadRunner
+from bkpsdm.common.uploads.runner import UPLOADS, UploadRunner
 from bkpsdm.common.uploads.settings import UploaderSettings
 
 
@@ -46,6 +46,8 @@ class Uploader:
 
 def build_uploader(identity: ServiceIdentity, settings: UploaderSettings, spec: UploaderSpec) -> Uploader:
     runtime = ServiceRuntime(identity=identity, settings=settings, migrations=MIGRATIONS, topics=TOPICS)
+    for outcome in Outcome:  # every series on /metrics from the start, at 0
+        UPLOADS.labels(spec.service_code, outcome.value)
 
     def unit_of_work() -> UploadsUnitOfWork:
         return UploadsUnitOfWork(runtime.db, identity.source)

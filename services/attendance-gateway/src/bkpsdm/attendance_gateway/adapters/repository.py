@@ -471,6 +471,14 @@ class PostgresPollingRepository:
             new_punches,
         )
 
+    async def status_counts(self) -> dict[str, int]:
+        """Enabled terminals by health status (UNKNOWN until first polled)."""
+        rows = await self._conn.fetch(
+            f"SELECT s.status, count(*) AS n FROM {self._s}.terminals t"
+            f" JOIN {self._s}.terminal_state s USING (terminal_id) WHERE t.enabled GROUP BY s.status"
+        )
+        return {r["status"]: r["n"] for r in rows}
+
     async def board(self) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             f"SELECT t.terminal_id, t.name, t.unit, t.enabled, s.* FROM {self._s}.terminals t"
