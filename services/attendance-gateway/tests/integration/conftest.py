@@ -230,6 +230,8 @@ async def start_group_at_the_end(bootstrap_servers: str, group: str, topic: str)
     try:
         metadata = await consumer._client.fetch_all_metadata()
         partitions = [TopicPartition(topic, p) for p in metadata.partitions_for_topic(topic) or set()]
+        if not partitions:
+            return  # the topic does not exist yet (a fresh broker): there is no history to skip
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         await consumer.commit({tp: offset for tp, offset in ends.items()})
