@@ -65,10 +65,10 @@ async def on_deadline(
     due_at = case.step_due_at if scope == "STEP" else case.case_due_at
     assert due_at is not None
     if kind in (STEP_WARNING, CASE_WARNING):
-        await _warn(uow, ctx, case, step, scope, due_at, now)
+        await _signal(uow, ctx, case, step, scope, due_at, now, breached=False)
         return
     if kind in (STEP_BREACH, CASE_BREACH):
-        await _breach(uow, ctx, case, step, scope, due_at, now)
+        await _signal(uow, ctx, case, step, scope, due_at, now, breached=True)
         if scope == "CASE" and case.escalation_level:
             return  # the step's own breach already went up the line
     escalated = await _escalate(uow, ctx, case, step, due_at, now)
@@ -86,7 +86,7 @@ def _submission(case: Case) -> str | None:
     return case.current_submission_id if case.origin is Origin.SUBMISSION else None
 
 
-async def _warn(
+async def _signal(
     uow: RoutingUnitOfWork,
     ctx: RoutingContext,
     case: Case,
@@ -94,104 +94,64 @@ async def _warn(
     scope: str,
     due_at: datetime,
     now: datetime,
+    *,
+    breached: bool,
 ) -> None:
+    """A warning before the due time or a breach after it: history row, SLA event, notice to the holder."""
     what = "Tahap" if scope == "STEP" else "Layanan"
     await record(
         uow,
         case,
         Move(
-            "sla-warning",
+            "sla-breach" if breached else "sla-warning",
             details={"scope": scope, "due_at": due_at.astimezone(ctx.sla.calendar.zone).isoformat()},
         ),
         case.step,
         case.step,
         now,
     )
-    await uow.outbox.add(
-        ROUTING_SLA,
-        CaseDeadlineApproaching(
-            case_id=case.case_id,
-            submission_id=_submission(case),
-            service_code=case.service_code,
-            scope=scope,
-            step=case.step,
-            step_label=step.label,
-            holder_role=case.holder_role,
-            holder_unit=case.holder_unit,
-            due_at=due_at,
-            observed_at=now,
-        ),
-        correlation_id=case.correlation_id,
+    facts = {
+        "case_id": case.case_id,
+        "submission_id": _submission(case),
+        "service_code": case.service_code,
+        "scope": scope,
+        "step": case.step,
+        "step_label": step.label,
+        "holder_role": case.holder_role,
+        "holder_unit": case.holder_unit,
+        "due_at": due_at,
+    }
+    event = (
+        CaseDeadlineBreached(**facts, breached_at=now)
+        if breached
+        else CaseDeadlineApproaching(**facts, observed_at=now)
     )
+    await uow.outbox.add(ROUTING_SLA, event, correlation_id=case.correlation_id)
     if case.holder_role is not None:
+        due = local(ctx, due_at)
         await notify(
             uow,
             ctx,
             case,
-            kind="SLA_WARNING",
+            kind="SLA_BREACH" if breached else "SLA_WARNING",
             role=case.holder_role,
             unit=case.holder_unit,
-            title=f"Batas waktu segera tiba: {case.title}",
-            message=f"{what} '{step.label}' jatuh tempo {local(ctx, due_at)} WIB.",
+            title=f"Batas waktu terlampaui: {case.title}"
+            if breached
+            else f"Batas waktu segera tiba: {case.title}",
+            message=f"{what} '{step.label}' melewati batas waktu {due} WIB."
+            if breached
+            else f"{what} '{step.label}' jatuh tempo {due} WIB.",
             at=now,
             correlation_id=case.correlation_id,
             due_at=due_at,
         )
-    log.info("case.sla_warning", case_id=case.case_id, scope=scope, step=case.step)
-
-
-async def _breach(
-    uow: RoutingUnitOfWork,
-    ctx: RoutingContext,
-    case: Case,
-    step: Step,
-    scope: str,
-    due_at: datetime,
-    now: datetime,
-) -> None:
-    what = "Tahap" if scope == "STEP" else "Layanan"
-    await record(
-        uow,
-        case,
-        Move(
-            "sla-breach",
-            details={"scope": scope, "due_at": due_at.astimezone(ctx.sla.calendar.zone).isoformat()},
-        ),
-        case.step,
-        case.step,
-        now,
+    log.info(
+        "case.sla_breached" if breached else "case.sla_warning",
+        case_id=case.case_id,
+        scope=scope,
+        step=case.step,
     )
-    await uow.outbox.add(
-        ROUTING_SLA,
-        CaseDeadlineBreached(
-            case_id=case.case_id,
-            submission_id=_submission(case),
-            service_code=case.service_code,
-            scope=scope,
-            step=case.step,
-            step_label=step.label,
-            holder_role=case.holder_role,
-            holder_unit=case.holder_unit,
-            due_at=due_at,
-            breached_at=now,
-        ),
-        correlation_id=case.correlation_id,
-    )
-    if case.holder_role is not None:
-        await notify(
-            uow,
-            ctx,
-            case,
-            kind="SLA_BREACH",
-            role=case.holder_role,
-            unit=case.holder_unit,
-            title=f"Batas waktu terlampaui: {case.title}",
-            message=f"{what} '{step.label}' melewati batas waktu {local(ctx, due_at)} WIB.",
-            at=now,
-            correlation_id=case.correlation_id,
-            due_at=due_at,
-        )
-    log.info("case.sla_breached", case_id=case.case_id, scope=scope, step=case.step)
 
 
 async def _escalate(
