@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 import uvicorn
+import uvloop
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
@@ -298,6 +299,7 @@ def run_service(runtime: ServiceRuntime, app: FastAPI) -> None:
         timeout_graceful_shutdown=20,
     )
     server = uvicorn.Server(config)
-    asyncio.run(server.serve())
+    # uvloop and httptools roughly halve the per-request overhead on the agency's small machines
+    uvloop.run(server.serve())
     if not server.started:
         raise SystemExit(3)  # start-up failed; the reason was logged and printed
