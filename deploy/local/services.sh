@@ -25,12 +25,27 @@ pid_of() {
 
 ready() { curl -fsS -m 2 "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 
+COMM_KEY_SECRET="$HERE/.state/attendance/comm-key-secret"
+
+# The gateway's comm-key secret (one Fernet key), made once and kept with the local state.
+secrets() {
+  [[ -s $COMM_KEY_SECRET ]] && return 0
+  mkdir -p "${COMM_KEY_SECRET%/*}"
+  (umask 077 && "$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' >"$COMM_KEY_SECRET")
+  log "terminal comm-key secret written to $COMM_KEY_SECRET"
+}
+
 start() {
   [[ -x $PY ]] || die "no Python environment; run 'make setup' first"
   mkdir -p "$STATE"
   # The local token issuer (deploy/local/infra.sh makes its keys) unless one is configured.
   if [[ -z ${AUTH_JWKS_URL:-}${AUTH_JWKS_FILE:-}${AUTH_PUBLIC_KEY_FILE:-} ]]; then
     export AUTH_JWKS_FILE="$HERE/.state/auth/jwks.json"
+  fi
+  # Terminal comm keys are sealed at rest with a local secret, made once like the sign-in keys.
+  if [[ -z ${BKPSDM_ATTENDANCE_GATEWAY_COMM_KEY_SECRET_FILE:-} ]]; then
+    secrets
+    export BKPSDM_ATTENDANCE_GATEWAY_COMM_KEY_SECRET_FILE="$COMM_KEY_SECRET"
   fi
   # Local settings for the services (deploy/local/services.env); the caller's environment wins.
   local line
@@ -110,5 +125,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) die "usage: $(basename "$0") start|stop|status" ;;
+  secrets) secrets ;;
+  *) die "usage: $(basename "$0") start|stop|status|secrets" ;;
 esac

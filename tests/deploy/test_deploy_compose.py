@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
+from bkpsdm.attendance_gateway.adapters.comm_keys import CommKeySealer
 from bkpsdm.common import kafka_admin
 from bkpsdm.common.auth import write_key_pair
 
@@ -115,8 +116,14 @@ def test_secrets_are_defined_mounted_where_settings_point_and_made_by_the_code(
 ) -> None:
     defined = compose["secrets"]
     write_key_pair(tmp_path)  # what `python -m bkpsdm.common.auth keygen` writes
+    # what `deploy/local/services.sh secrets` writes (idempotent: an existing secret is kept)
+    subprocess.run([DEPLOY / "local" / "services.sh", "secrets"], check=True, capture_output=True, timeout=60)
+    comm_key_secret = DEPLOY / "local" / ".state" / "attendance" / "comm-key-secret"
+    sealer = CommKeySealer.from_file(comm_key_secret)  # the gateway accepts it
+    assert sealer.open(sealer.seal(7)) == 7
     for secret in defined.values():
-        assert (tmp_path / Path(secret["file"]).name).exists(), secret["file"]
+        made = tmp_path / Path(secret["file"]).name
+        assert made.exists() or (DEPLOY / secret["file"]).resolve() == comm_key_secret, secret["file"]
     for name, service in compose["services"].items():
         assert set(service.get("secrets", [])) <= set(defined), name
     for variable, value in env_file.items():
