@@ -11,7 +11,10 @@ import httpx
 import pytest
 
 from bkpsdm.common.auth import Role
+from bkpsdm.common.contracts import CASES, SUBMISSIONS
 from bkpsdm.testing.auth import bearer
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.kafka import start_group_at_end
 from bkpsdm.testing.services import ServiceFactory
 from bkpsdm.testing.waiting import eventually
 
@@ -19,8 +22,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 async def test_a_submission_goes_through_intake_and_routing_once_with_one_correlation_id(
-    service_process: ServiceFactory, pool: asyncpg.Pool, run_id: str
+    service_process: ServiceFactory, pool: asyncpg.Pool, run_id: str, infra: Infra
 ) -> None:
+    # Routing's and intake's new groups start at the end of the shared topics, not at their start.
+    bootstrap = infra.kafka_bootstrap_servers
+    await start_group_at_end(bootstrap, f"routing.case-opening-{run_id}", SUBMISSIONS.name)
+    await start_group_at_end(bootstrap, f"intake.case-status-{run_id}", CASES.name)
     intake, routing = service_process("intake"), service_process("routing")
     await asyncio.gather(asyncio.to_thread(intake.wait_ready), asyncio.to_thread(routing.wait_ready))
     correlation_id = f"skeleton-{run_id}"
