@@ -45,7 +45,18 @@ from bkpsdm.common.contracts import IPASN_UPLOADS, LAPKIN_UPLOADS, UPLOAD_REQUES
 from bkpsdm.common.db import create_pool, quote_schema
 from bkpsdm.common.settings import LOCAL_DATABASE_URL, LOCAL_KAFKA
 from bkpsdm.common.uploads.recap_table import read_recap
-from bkpsdm.common.uploads.testing import (
+from bkpsdm.ipasn_uploader import bootstrap as ipasn_bootstrap
+from bkpsdm.ipasn_uploader.domain.ipasn import Hukdis, Pegawai, PelatihanTeknis, compute_all
+from bkpsdm.ipasn_uploader.domain.mapping import COLUMNS, plan_recap
+from bkpsdm.ipasn_uploader.domain.ruleset import load_ipasn_rules
+from bkpsdm.ipasn_uploader.settings import IpasnUploaderSettings
+from bkpsdm.lapkin_uploader import bootstrap as lapkin_bootstrap
+from bkpsdm.lapkin_uploader.settings import LapkinUploaderSettings
+from bkpsdm.testing.auth import bearer
+from bkpsdm.testing.infra import Infra, ensure_local_auth
+from bkpsdm.testing.processes import free_port
+from bkpsdm.testing.services import running_service, settings_for_test
+from bkpsdm.testing.uploads import (
     ELAPKIN_HEADER,
     IPASN_HEADER,
     bkn_simulator,
@@ -61,17 +72,6 @@ from bkpsdm.common.uploads.testing import (
     upload_request,
     wait_until,
 )
-from bkpsdm.ipasn_uploader import bootstrap as ipasn_bootstrap
-from bkpsdm.ipasn_uploader.domain.ipasn import Hukdis, Pegawai, PelatihanTeknis, compute_all
-from bkpsdm.ipasn_uploader.domain.mapping import COLUMNS, plan_recap
-from bkpsdm.ipasn_uploader.domain.ruleset import load_ipasn_rules
-from bkpsdm.ipasn_uploader.settings import IpasnUploaderSettings
-from bkpsdm.lapkin_uploader import bootstrap as lapkin_bootstrap
-from bkpsdm.lapkin_uploader.settings import LapkinUploaderSettings
-from bkpsdm.testing.auth import bearer
-from bkpsdm.testing.infra import Infra, ensure_local_auth
-from bkpsdm.testing.processes import free_port
-from bkpsdm.testing.services import running_service, settings_for_test
 
 GOAL_COMPUTE_S = 2.0
 GOAL_SHARE = 0.9

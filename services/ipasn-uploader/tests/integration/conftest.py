@@ -4,7 +4,7 @@ process, and the uploader as a process (it is killed) or in-process."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -14,25 +14,25 @@ import pytest
 
 from bkpsdm.common.db import quote_schema
 from bkpsdm.common.runtime import ServiceRuntime
-from bkpsdm.common.uploads.testing import RecapServer, bkn_simulator, recap_server, start_group_at_end
 from bkpsdm.ipasn_uploader.bootstrap import bootstrap
 from bkpsdm.ipasn_uploader.settings import IDENTITY, IpasnUploaderSettings
 from bkpsdm.testing.infra import Infra, ensure_local_auth
 from bkpsdm.testing.processes import ServiceProcess, free_port
-from bkpsdm.testing.services import running_service, settings_for_test
+from bkpsdm.testing.uploads import (
+    FAST_BKN,
+    RecapServer,
+    bkn_simulators,
+    recap_server,
+    running_uploader,
+    start_group_at_end,
+    uploader_settings,
+)
 
-FAST = {
-    "bkn_rate_limit_rps": None,
-    "bkn_timeout_s": 0.5,
-    "bkn_concurrency": 8,
-    "bkn_retry_attempts": 12,
-    "bkn_retry_initial_s": 0.01,
-    "bkn_retry_max_s": 0.2,
-    "bkn_retry_jitter_s": 0.02,
-    "bkn_breaker_threshold": 25,
-    "bkn_breaker_ttl_s": 0.2,
-    "upload_poll_interval_s": 0.5,
-}
+Running = Callable[
+    [IpasnUploaderSettings], AbstractAsyncContextManager[tuple[ServiceRuntime, httpx.AsyncClient]]
+]
+# The I/O-heavier IP-ASN rows get a little more time per call and fewer at once.
+FAST = {**FAST_BKN, "bkn_timeout_s": 0.5, "bkn_concurrency": 8}
 
 
 @pytest.fixture
@@ -43,50 +43,30 @@ def recaps() -> Iterator[RecapServer]:
 
 @pytest.fixture
 def simulator() -> Iterator[Callable[..., str]]:
-    with ExitStack() as stack:
-
-        def start(faults: dict[str, Any] | None = None, *args: str) -> str:
-            return stack.enter_context(bkn_simulator(free_port(), faults, args=args))
-
+    with bkn_simulators() as start:
         yield start
 
 
 @pytest.fixture
 def ipasn_settings(infra: Infra, schema: str, recaps: RecapServer) -> Callable[..., IpasnUploaderSettings]:
     def make(bkn_url: str, **overrides: Any) -> IpasnUploaderSettings:
-        return settings_for_test(
-            IpasnUploaderSettings,
-            infra,
-            schema,
-            intake_base_url=recaps.base_url,
-            intake_token_key_file=ensure_local_auth() / "private.pem",
-            bkn_base_url=bkn_url,
-            **{**FAST, **overrides},
+        return uploader_settings(
+            IpasnUploaderSettings, infra, schema, recaps, bkn_url, **{**FAST, **overrides}
         )
 
     return make
 
 
-@asynccontextmanager
-async def _running(
-    settings: IpasnUploaderSettings,
-) -> AsyncIterator[tuple[ServiceRuntime, httpx.AsyncClient]]:
-    await start_group_at_end(
-        settings.kafka_bootstrap_servers, f"ipasn-uploader.upload-requests{settings.consumer_group_suffix}"
-    )
-    async with running_service(bootstrap, settings) as running:
-        yield running
-
-
-Running = Callable[
-    [IpasnUploaderSettings], AbstractAsyncContextManager[tuple[ServiceRuntime, httpx.AsyncClient]]
-]
-
-
 @pytest.fixture
 def ipasn() -> Running:
     """Runs the service in-process, its consumer group starting at the request topic's end."""
-    return _running
+
+    def running(
+        settings: IpasnUploaderSettings,
+    ) -> AbstractAsyncContextManager[tuple[ServiceRuntime, httpx.AsyncClient]]:
+        return running_uploader(bootstrap, IDENTITY.name, settings)
+
+    return running
 
 
 @pytest.fixture

@@ -14,7 +14,10 @@ import pytest
 
 from bkpsdm.common.auth import Role
 from bkpsdm.common.contracts import IPASN_UPLOADS, UPLOAD_REQUESTS
-from bkpsdm.common.uploads.testing import (
+from bkpsdm.testing.auth import bearer
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.processes import ServiceProcess
+from bkpsdm.testing.uploads import (
     IPASN_HEADER,
     RecapServer,
     ipasn_row,
@@ -26,9 +29,6 @@ from bkpsdm.common.uploads.testing import (
     upload_request,
     wait_until,
 )
-from bkpsdm.testing.auth import bearer
-from bkpsdm.testing.infra import Infra
-from bkpsdm.testing.processes import ServiceProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -14,7 +14,9 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from bkpsdm.common.auth import Role
 from bkpsdm.common.contracts import IPASN_UPLOADS, UPLOAD_REQUESTS
-from bkpsdm.common.uploads.testing import (
+from bkpsdm.testing.auth import bearer
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.uploads import (
     IPASN_HEADER,
     RecapServer,
     ipasn_row,
@@ -24,8 +26,6 @@ from bkpsdm.common.uploads.testing import (
     topic_tail,
     upload_request,
 )
-from bkpsdm.testing.auth import bearer
-from bkpsdm.testing.infra import Infra
 
 pytestmark = pytest.mark.integration
 

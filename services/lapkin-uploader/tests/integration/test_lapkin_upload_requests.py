@@ -17,7 +17,9 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from bkpsdm.common.auth import Role
 from bkpsdm.common.contracts import LAPKIN_UPLOADS, UPLOAD_REQUESTS
 from bkpsdm.common.topics import dead_letter_topic
-from bkpsdm.common.uploads.testing import (
+from bkpsdm.testing.auth import bearer
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.uploads import (
     ELAPKIN_HEADER,
     RecapServer,
     elapkin_row,
@@ -28,8 +30,6 @@ from bkpsdm.common.uploads.testing import (
     topic_tail,
     upload_request,
 )
-from bkpsdm.testing.auth import bearer
-from bkpsdm.testing.infra import Infra
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,9 @@ import pytest
 
 from bkpsdm.common.auth import Role
 from bkpsdm.common.contracts import LAPKIN_UPLOADS, UPLOAD_REQUESTS
-from bkpsdm.common.uploads.testing import (
+from bkpsdm.testing.auth import bearer
+from bkpsdm.testing.infra import Infra
+from bkpsdm.testing.uploads import (
     ELAPKIN_HEADER,
     RecapServer,
     elapkin_row,
@@ -24,8 +26,6 @@ from bkpsdm.common.uploads.testing import (
     topic_tail,
     upload_request,
 )
-from bkpsdm.testing.auth import bearer
-from bkpsdm.testing.infra import Infra
 
 pytestmark = pytest.mark.integration
 

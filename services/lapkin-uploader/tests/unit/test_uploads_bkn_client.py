@@ -11,9 +11,9 @@ import pytest
 
 from bkpsdm.common.uploads.bkn_client import BknClient, BknCredentials, Resilience, retry_after_seconds
 from bkpsdm.common.uploads.model import RowState
-from bkpsdm.common.uploads.testing import simulator_records, simulator_stats
 from bkpsdm.simulators.bkn import BknSimConfig, FaultConfig, FaultRule, serve_in_thread
 from bkpsdm.simulators.bkn.reference import DEFAULT_UNOR
+from bkpsdm.testing.uploads import simulator_records, simulator_stats
 
 CREDENTIALS = BknCredentials(
     "bkpsdm-sim-consumer-key",

@@ -77,5 +77,11 @@ class AuthConfig(BaseModel):
                 "no token key configured: set AUTH_PUBLIC_KEY_FILE, AUTH_JWKS_URL, AUTH_JWKS_FILE or AUTH_HS256_SECRET"
             )
         return TokenVerifier(
-            keys, issuer=self.issuer, audience=self.audience, leeway_s=self.leeway_s, algorithms=algorithms
+            keys,
+            issuer=self.issuer,
+            audience=self.audience,
+            leeway_s=self.leeway_s,
+            algorithms=algorithms,
+            # A verified token is trusted no longer than the keys that verified it are cached.
+            cache_max_age_s=self.jwks_cache_s,
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 import jwt
 
+from bkpsdm.common.auth.cache import DEFAULT_MAX_AGE_S, DEFAULT_MAX_TOKENS, VerifiedTokens
 from bkpsdm.common.auth.errors import FORBIDDEN_ROLE, TOKEN_EXPIRED, TOKEN_INVALID, AuthError
 from bkpsdm.common.auth.keys import algorithm_for, key_id_of, load_private_key
 from bkpsdm.common.auth.roles import Principal, Role
@@ -32,6 +33,8 @@ class TokenVerifier:
         audience: str = DEFAULT_AUDIENCE,
         leeway_s: float = DEFAULT_LEEWAY_S,
         algorithms: Sequence[str] = DEFAULT_ALGORITHMS,
+        cache_max_age_s: float = DEFAULT_MAX_AGE_S,
+        cache_max_tokens: int = DEFAULT_MAX_TOKENS,  # 0: verify every time
     ) -> None:
         if not algorithms or any(a.lower() == "none" for a in algorithms):
             raise ValueError("algorithms must be a non-empty allow-list without 'none'")
@@ -45,13 +48,22 @@ class TokenVerifier:
         self.audience = audience
         self.leeway_s = leeway_s
         self.algorithms = tuple(algorithms)
+        self.verified = VerifiedTokens(max_age_s=cache_max_age_s, max_tokens=cache_max_tokens)
+
+    def cached(self, token: str) -> Principal | None:
+        """The caller behind `token` if it was verified before and has not expired; never blocks."""
+        return self.verified.get(token)
 
     def verify(self, token: str) -> Principal:
         """The caller behind `token`, or AuthError: TOKEN_EXPIRED, TOKEN_INVALID, FORBIDDEN_ROLE,
-        or AUTH_UNAVAILABLE (503) when the JWKS endpoint cannot be reached.
+        or AUTH_UNAVAILABLE (503) when the JWKS endpoint cannot be reached. A token verified
+        before is answered from `verified` until it expires; a refusal is never kept.
 
         May block on the JWKS endpoint when it is the key source: call it from a worker thread.
         """
+        known = self.verified.get(token)
+        if known is not None:
+            return known
         try:
             header = jwt.get_unverified_header(token)
             key_id = header.get("kid")
@@ -72,7 +84,9 @@ class TokenVerifier:
             # The reason for operators; never the token or its subject (a NIP, possibly).
             log.info("auth.token_refused", code=error.code, reason=type(exc).__name__, detail=str(exc))
             raise AuthError(error) from exc
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        self.verified.put(token, principal, float(claims["exp"]))
+        return principal
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

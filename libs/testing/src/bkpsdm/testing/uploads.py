@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,11 +24,17 @@ import httpx
 import jwt
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from fastapi import FastAPI
 
 from bkpsdm.common.contracts import UPLOAD_REQUESTS, RecapReference, UploadRequested
 from bkpsdm.common.events import Event, EventMetadata
 from bkpsdm.common.kafka_admin import ensure_topics
+from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.topics import TopicRegistry, TopicSpec
+from bkpsdm.testing import kafka
+from bkpsdm.testing.infra import Infra, ensure_local_auth
+from bkpsdm.testing.processes import free_port
+from bkpsdm.testing.services import SettingsT, running_service, settings_for_test
 
 ELAPKIN_HEADER = ("No", "NIP", "Nama", "Unit Kerja", "Periode", "Hasil Kerja", "Perilaku Kerja", "Predikat")
 IPASN_HEADER = (
@@ -205,20 +211,69 @@ async def publish(
 
 
 async def start_group_at_end(bootstrap: str, group: str, topic: TopicSpec = UPLOAD_REQUESTS) -> None:
-    """Commit `group`'s offsets at the topic's end, so a new consumer group starts from now
-    instead of reading every request other runs left on a shared broker."""
+    """The request topic made if missing, then `group` positioned at its end (a new group
+    starts from now instead of reading every request other runs left on a shared broker)."""
     registry = TopicRegistry()
     registry.register(topic)
     await ensure_topics(bootstrap, registry)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit({tp: ends[tp] for tp in partitions})
-    finally:
-        await consumer.stop()
+    await kafka.start_group_at_end(bootstrap, group, topic.name)
+
+
+# Fast retries for a simulator answering in a millisecond; each test decides the faults.
+FAST_BKN: dict[str, Any] = {
+    "bkn_rate_limit_rps": None,
+    "bkn_timeout_s": 0.2,
+    "bkn_concurrency": 16,
+    "bkn_retry_attempts": 12,
+    "bkn_retry_initial_s": 0.01,
+    "bkn_retry_max_s": 0.2,
+    "bkn_retry_jitter_s": 0.02,
+    "bkn_breaker_threshold": 25,
+    "bkn_breaker_ttl_s": 0.2,
+    "upload_poll_interval_s": 0.5,
+}
+
+
+def uploader_settings(
+    settings_cls: type[SettingsT],
+    infra: Infra,
+    schema: str,
+    recaps: RecapServer,
+    bkn_url: str,
+    **overrides: Any,
+) -> SettingsT:
+    """An uploader's test settings: intake's recap endpoint stand-in, the given BKN, fast retries."""
+    return settings_for_test(
+        settings_cls,
+        infra,
+        schema,
+        intake_base_url=recaps.base_url,
+        intake_token_key_file=ensure_local_auth() / "private.pem",
+        bkn_base_url=bkn_url,
+        **{**FAST_BKN, **overrides},
+    )
+
+
+@asynccontextmanager
+async def running_uploader(
+    bootstrap: Callable[[SettingsT], tuple[ServiceRuntime, FastAPI]], service: str, settings: SettingsT
+) -> AsyncIterator[tuple[ServiceRuntime, httpx.AsyncClient]]:
+    """The uploader in-process, its consumer group starting at the request topic's end."""
+    group = f"{service}.upload-requests{settings.consumer_group_suffix}"
+    await start_group_at_end(settings.kafka_bootstrap_servers, group)
+    async with running_service(bootstrap, settings) as running:
+        yield running
+
+
+@contextmanager
+def bkn_simulators() -> Iterator[Callable[..., str]]:
+    """Starts BKN simulators (`start(faults, *args)` -> base URL), each stopped at the end."""
+    with ExitStack() as stack:
+
+        def start(faults: Mapping[str, Any] | None = None, *args: str) -> str:
+            return stack.enter_context(bkn_simulator(free_port(), faults, args=args))
+
+        yield start
 
 
 @contextmanager
