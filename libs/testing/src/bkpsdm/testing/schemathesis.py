@@ -36,3 +36,12 @@ async def run_schemathesis(base_url: str, token: str, config: str, workdir: Path
 
 def summary_has_failures(stdout: str) -> bool:
     return "failure" in stdout.rsplit("SUMMARY", 1)[-1].lower().replace("0 failures", "")
+
+
+async def assert_schemathesis_finds_nothing(
+    base_url: str, token: str, workdir: Path, config: str = ""
+) -> None:
+    """`run_schemathesis` must exit 0 with no failure of any check in its summary."""
+    returncode, stdout, report = await run_schemathesis(base_url, token, config, workdir)
+    assert returncode == 0, report
+    assert not summary_has_failures(stdout), report

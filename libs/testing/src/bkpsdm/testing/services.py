@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 import httpx
 from fastapi import FastAPI
 
+from bkpsdm.common.db import quote_schema
 from bkpsdm.common.identity import ServiceIdentity, discover
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.settings import ServiceSettings
@@ -64,3 +68,27 @@ async def assert_service_runs(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", settings.db_schema
         )
     assert {"outbox", "inbox", "schema_migrations"} <= {r["table_name"] for r in rows}
+
+
+@asynccontextmanager
+async def service_process_on_own_schema(
+    identity: ServiceIdentity, infra: Infra, pool: asyncpg.Pool, log_dir: Path, **settings: str
+) -> AsyncIterator[ServiceProcess]:
+    """The service as its own ready process (`python -m`) on a fresh schema and consumer groups;
+    `settings` are its own (`log_level="WARNING"`), the schema is dropped afterwards."""
+    schema = f"proc_{uuid.uuid4().hex[:8]}"
+    prefix = identity.env_prefix
+    env = {
+        **infra.env(),
+        f"{prefix}DB_SCHEMA": schema,
+        f"{prefix}CONSUMER_GROUP_SUFFIX": f"-{schema}",
+        **{f"{prefix}{name.upper()}": value for name, value in settings.items()},
+    }
+    process = ServiceProcess(identity.module, prefix, env, log_dir).start()
+    try:
+        await asyncio.to_thread(process.wait_ready)
+        yield process
+    finally:
+        process.stop()
+        async with pool.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {quote_schema(schema)} CASCADE")
