@@ -86,7 +86,7 @@ async def test_punches_become_daily_records_and_a_monthly_recap(
                 budi["early_minutes"],
             ) == ("TL1", 15, "PSW2", 60)
             assert (eko["tl_category"], eko["psw_category"], eko["leave_missing"]) == (None, "PSW4", True)
-            assert budi["rule_set_version"] == "perpres-21-2023/default/2026.1"
+            assert budi["rule_set_version"] == "perpres-21-2023/default/2026.2"
             [holiday] = await day_of(SITI, HOLIDAY)
             assert (holiday["working_day"], holiday["tl_category"], holiday["psw_category"]) == (
                 False,

@@ -325,3 +325,19 @@ def test_coming_later_never_costs_less(late: int) -> None:
         return record.deduction_percent
 
     assert cost(late) <= cost(late + 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "schedule"),
+    [
+        (date(2024, 3, 11), "normal"),
+        (date(2024, 3, 12), "ramadan"),  # 1 Ramadan 1445 H
+        (date(2024, 4, 9), "ramadan"),
+        (date(2025, 2, 28), "normal"),
+        (date(2025, 3, 10), "ramadan"),  # 1446 H
+        (date(2025, 3, 31), "normal"),  # Idul Fitri
+        (date(2027, 2, 15), "ramadan"),  # 1448 H, an estimate until the sidang isbat
+    ],
+)
+def test_the_default_rules_know_ramadan_of_several_years(day: date, schedule: str) -> None:
+    assert RULES.schedule_name_on(day) == schedule
