@@ -32,6 +32,7 @@ from bkpsdm.complaints.entrypoints.http import build_clock_router, build_router
 from bkpsdm.complaints.entrypoints.limits import ClientRateLimiter
 from bkpsdm.complaints.entrypoints.public import build_public_router
 from bkpsdm.complaints.entrypoints.smtp import ComplaintMailHandler, MailServer
+from bkpsdm.complaints.entrypoints.statistics_http import build_statistics_router
 from bkpsdm.complaints.entrypoints.survey_http import build_survey_router
 from bkpsdm.complaints.lapor_sync import LaporSync
 from bkpsdm.complaints.service import ComplaintsContext
@@ -112,6 +113,7 @@ def bootstrap(
             settings.sms_signature_max_age_s,
         ),
         build_survey_router(runtime, unit_of_work, ctx, survey_ctx, limiter, settings.public_base_url),
+        build_statistics_router(unit_of_work, ctx, survey_ctx),
     ]
     if settings.clock_control_enabled:
         routers.append(build_clock_router(runtime, ctx, fire_due))

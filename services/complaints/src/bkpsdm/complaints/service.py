@@ -4,6 +4,8 @@ history row, adds its event and (re)arms its deadlines together."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -56,6 +58,7 @@ from bkpsdm.complaints.domain.complaint import (
     title_from,
 )
 from bkpsdm.complaints.domain.sla import AUTO_CLOSE, ComplaintRules, SlaClock, auto_close_at, plan_clock
+from bkpsdm.complaints.domain.statistics import Volumes, volumes, year_range
 
 log = get_logger(__name__)
 
@@ -228,6 +231,22 @@ class ActionRequest:
     unit: str | None = None
     classification: Classification | None = None  # the officer may re-classify when verifying
 
+    def fingerprint(self, complaint_id: str) -> str:
+        content = {
+            "complaint_id": complaint_id,
+            "action": self.action.value,
+            "note": self.note,
+            "unit": self.unit,
+            "classification": self.classification.value if self.classification else None,
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Acted:
+    complaint: Complaint
+    replayed: bool  # the same client key and request again: nothing was done this time
+
 
 async def act(
     uow: ComplaintsUnitOfWork,
@@ -236,22 +255,42 @@ async def act(
     request: ActionRequest,
     actor: Actor,
     correlation_id: str | None,
-) -> Complaint:
+    client_key: str | None = None,
+) -> Acted:
+    """An official's action, once per client key: the same key and request again is answered
+    as done (a double click, a retry after a lost answer); the same key for anything else is
+    refused. A refused action keeps no key, so it can be corrected and sent again."""
     async with uow:
+        fingerprint = request.fingerprint(complaint_id)
+        action = request.action
+        if client_key is not None and not await uow.complaints.claim_key(
+            actor.subject, client_key, complaint_id, action.value, fingerprint, ctx.clock.now()
+        ):
+            if await uow.complaints.stored_key(actor.subject, client_key) != (
+                complaint_id,
+                action.value,
+                fingerprint,
+            ):
+                raise DomainError(errors.CLIENT_KEY_REUSED)
+            done = await uow.complaints.get(complaint_id)
+            if done is None or not can_read(actor.roles, actor.unit, done):
+                raise DomainError(errors.COMPLAINT_NOT_FOUND)
+            log.info("complaint.retry_answered", complaint_id=complaint_id, action=action.value)
+            return Acted(done, replayed=True)
         found = await uow.complaints.get(complaint_id, for_update=True)
         if found is None or not can_read(actor.roles, actor.unit, found):
             raise DomainError(errors.COMPLAINT_NOT_FOUND)
-        action = request.action
         if not may_take(action, actor.roles, actor.unit, found):
             raise errors.refuse(errors.ACTION_FORBIDDEN, action=action.value)
         step = step_for(action, found)
         note = clean_text(request.note, "catatan", NOTE_MAX, required=False)
         if step.note_required and note is None:
             raise errors.refuse(errors.NOTE_REQUIRED, action=action.value)
-        if action is Action.ASSIGN and not request.unit:
+        if step.unit_required and not request.unit:
             raise DomainError(errors.UNIT_REQUIRED)
         actor_role = _acting_role(action, actor)
-        return await _move(uow, ctx, found, action, actor_role, note, request, correlation_id)
+        moved = await _move(uow, ctx, found, action, actor_role, note, request, correlation_id)
+        return Acted(moved, replayed=False)
 
 
 def _acting_role(action: Action, actor: Actor) -> str:
@@ -463,6 +502,14 @@ async def list_public(
             status=None, channel=None, unit=None, public_only=True, limit=limit, offset=offset
         )
         return [(c, public_history(await uow.complaints.history(c.complaint_id))) for c in found]
+
+
+async def complaint_volumes(uow: ComplaintsUnitOfWork, ctx: ComplaintsContext, year: int) -> Volumes:
+    """The complaints received in the year, counted per month and per status (counts only)."""
+    zone = ctx.calendar.zone
+    start, end = year_range(year, zone, ctx.clock.now().astimezone(zone).date())
+    async with uow:
+        return volumes(await uow.complaints.volumes(start, end, zone.key))
 
 
 async def get_attachment(

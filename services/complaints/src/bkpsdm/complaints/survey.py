@@ -17,10 +17,12 @@ from bkpsdm.complaints.domain.ikm import (
     IkmRules,
     SurveyResponse,
     check_period,
+    compute_ikm,
     ikm_by_service_and_period,
     survey_period,
     validate_answers,
 )
+from bkpsdm.complaints.domain.statistics import year_range
 from bkpsdm.complaints.service import ComplaintsContext, ComplaintsUnitOfWork
 
 log = get_logger(__name__)
@@ -143,3 +145,34 @@ async def ikm(
     return ikm_by_service_and_period(
         (SurveyResponse(code, period, answers) for code, answers in rows), survey.rules
     )
+
+
+@dataclass(frozen=True)
+class SemesterIkm:
+    period: str
+    overall: IkmResult  # every respondent of the semester, all services together
+    services: list[IkmResult]
+
+
+ALL_SERVICES = "*"  # the overall result's service code: it is no service of its own
+
+
+async def ikm_of_year(
+    uow: ComplaintsUnitOfWork, ctx: ComplaintsContext, survey: SurveyContext, year: int
+) -> list[SemesterIkm]:
+    """IKM per semester of the year that has answers: overall and per service."""
+    zone = ctx.calendar.zone
+    year_range(year, zone, ctx.clock.now().astimezone(zone).date())
+    async with uow:
+        answered = {p: await uow.survey.responses(p, None) for p in (f"{year}-S1", f"{year}-S2")}
+    return [
+        SemesterIkm(
+            period,
+            compute_ikm(ALL_SERVICES, period, (answers for _, answers in rows), survey.rules),
+            ikm_by_service_and_period(
+                (SurveyResponse(code, period, answers) for code, answers in rows), survey.rules
+            ),
+        )
+        for period, rows in answered.items()
+        if rows
+    ]

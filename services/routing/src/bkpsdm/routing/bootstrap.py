@@ -26,6 +26,7 @@ from bkpsdm.routing.domain.sla import SlaClock
 from bkpsdm.routing.domain.workflow import WorkflowError, load_workflows
 from bkpsdm.routing.entrypoints.handlers import register_handlers
 from bkpsdm.routing.entrypoints.http import build_router
+from bkpsdm.routing.entrypoints.statistics_http import build_statistics_router
 from bkpsdm.routing.ports import RoutingContext
 from bkpsdm.routing.settings import IDENTITY, RoutingSettings
 
@@ -74,7 +75,10 @@ def bootstrap(
         )
 
     register_handlers(runtime, unit_of_work, ctx)
-    app = runtime.http_app([build_router(runtime, unit_of_work, ctx)], title="BKPSDM Routing")
+    app = runtime.http_app(
+        [build_router(runtime, unit_of_work, ctx), build_statistics_router(unit_of_work, ctx)],
+        title="BKPSDM Routing",
+    )
     install_allow_header(app)
     runtime_lifespan = app.router.lifespan_context
 

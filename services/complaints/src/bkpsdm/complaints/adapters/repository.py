@@ -216,6 +216,44 @@ class ComplaintRepository:
         )
         return [await self._load(r, attachments=False) for r in rows]
 
+    async def claim_key(
+        self, subject: str, key: str, complaint_id: str, action: str, fingerprint: str, at: datetime
+    ) -> bool:
+        """True for the first use of (subject, key); a concurrent claim waits for this one's commit."""
+        claimed = await self._conn.fetchval(
+            f"INSERT INTO {self._s}.client_keys (subject, client_key, complaint_id, action, fingerprint,"
+            " created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true",
+            subject,
+            key,
+            complaint_id,
+            action,
+            fingerprint,
+            at,
+        )
+        return bool(claimed)
+
+    async def stored_key(self, subject: str, key: str) -> tuple[str, str, str] | None:
+        """What the first use of the key asked for: (complaint id, action, fingerprint)."""
+        row = await self._conn.fetchrow(
+            f"SELECT complaint_id, action, fingerprint FROM {self._s}.client_keys"
+            " WHERE subject = $1 AND client_key = $2",
+            subject,
+            key,
+        )
+        return None if row is None else (row["complaint_id"], row["action"], row["fingerprint"])
+
+    async def volumes(self, start: datetime, end: datetime, zone: str) -> list[tuple[int, str, int]]:
+        """Complaints received in [start, end): (local month, current status, count)."""
+        rows = await self._conn.fetch(
+            "SELECT extract(month FROM received_at AT TIME ZONE $3)::int AS month, status, count(*) AS n"
+            f" FROM {self._s}.complaints WHERE received_at >= $1 AND received_at < $2"
+            " GROUP BY 1, 2 ORDER BY 1, 2",
+            start,
+            end,
+            zone,
+        )
+        return [(r["month"], r["status"], r["n"]) for r in rows]
+
     async def _load(self, row: asyncpg.Record, *, attachments: bool = True) -> Complaint:
         refs: tuple[AttachmentRef, ...] = ()
         if attachments:

@@ -146,38 +146,57 @@ class Step:
     roles: frozenset[Role]
     note_required: bool = False
     public_note: bool = False  # the note is part of what the reporter reads (an answer, a reason)
+    unit_required: bool = False  # the unit it is disposed to
+    label: str = ""  # what an official's button says
 
 
 _OFFICER = frozenset({Role.PENGELOLA_PENGADUAN})
 LIFECYCLE: dict[Action, Step] = {
-    Action.VERIFY: Step(frozenset({Status.DITERIMA, Status.DITUNDA}), Status.TERVERIFIKASI, _OFFICER),
-    Action.POSTPONE: Step(frozenset({Status.DITERIMA}), Status.DITUNDA, _OFFICER, note_required=True),
+    Action.VERIFY: Step(
+        frozenset({Status.DITERIMA, Status.DITUNDA}), Status.TERVERIFIKASI, _OFFICER, label="Verifikasi"
+    ),
+    Action.POSTPONE: Step(
+        frozenset({Status.DITERIMA}), Status.DITUNDA, _OFFICER, note_required=True, label="Tunda"
+    ),
     Action.NOT_AUTHORITY: Step(
         frozenset({Status.DITERIMA, Status.DITUNDA}),
         Status.BUKAN_WEWENANG,
         _OFFICER,
         note_required=True,
         public_note=True,
+        label="Bukan wewenang BKPSDM",
     ),
     Action.ARCHIVE: Step(
-        frozenset({Status.DITERIMA, Status.DITUNDA}), Status.DIARSIPKAN, _OFFICER, note_required=True
+        frozenset({Status.DITERIMA, Status.DITUNDA}),
+        Status.DIARSIPKAN,
+        _OFFICER,
+        note_required=True,
+        label="Arsipkan",
     ),
     # A disposition may be redirected to another unit while no follow-up is posted yet.
     Action.ASSIGN: Step(
         frozenset({Status.TERVERIFIKASI, Status.DIDISPOSISI}),
         Status.DIDISPOSISI,
         frozenset({Role.SEKRETARIS}),
+        unit_required=True,
+        label="Disposisi ke unit kerja",
     ),
     Action.FOLLOW_UP: Step(
         frozenset({Status.DIDISPOSISI, Status.DITINDAKLANJUTI}),
         Status.DITINDAKLANJUTI,
         UNIT_OFFICIALS | {Role.SEKRETARIS},
         note_required=True,
+        label="Catat tindak lanjut",
     ),
     Action.ANSWER: Step(
-        frozenset({Status.DITINDAKLANJUTI}), Status.DIJAWAB, _OFFICER, note_required=True, public_note=True
+        frozenset({Status.DITINDAKLANJUTI}),
+        Status.DIJAWAB,
+        _OFFICER,
+        note_required=True,
+        public_note=True,
+        label="Jawab pelapor",
     ),
-    Action.CLOSE: Step(frozenset({Status.DIJAWAB}), Status.SELESAI, _OFFICER),
+    Action.CLOSE: Step(frozenset({Status.DIJAWAB}), Status.SELESAI, _OFFICER, label="Selesaikan"),
     Action.AUTO_CLOSE: Step(frozenset({Status.DIJAWAB}), Status.SELESAI, frozenset()),
     # A reply to an answer reopens it; a reply earlier is recorded and changes nothing.
     Action.REPLY: Step(frozenset({Status.DIJAWAB}), Status.DITINDAKLANJUTI, frozenset(), public_note=True),
@@ -339,6 +358,17 @@ def may_take(action: Action, roles: Iterable[Role], unit: str | None, complaint:
     if held & UNIT_OFFICIALS and unit is not None and unit == complaint.assigned_unit:
         return True
     return Role.SEKRETARIS in held and complaint.assigned_unit == SEKRETARIAT
+
+
+def allowed_actions(roles: Iterable[Role], unit: str | None, complaint: Complaint) -> list[Action]:
+    """The officials' actions this reader may take on the complaint now: the ones its status
+    allows (`step_for`) that their roles and unit may take (`may_take`), as `act` decides."""
+    held = frozenset(roles)
+    return [
+        a
+        for a in OFFICIAL_ACTIONS
+        if complaint.status in LIFECYCLE[a].starts and may_take(a, held, unit, complaint)
+    ]
 
 
 def reporter_visible(roles: Iterable[Role]) -> bool:

@@ -90,6 +90,19 @@ COMPLAINT_CLOSED = ErrorSpec(
     "Pengaduan ini sudah selesai atau ditutup; tanggapan tidak dapat ditambahkan.",
     Problem.CONFLICT,
 )
+CLIENT_KEY_REUSED = ErrorSpec(
+    "CLIENT_KEY_REUSED",
+    "Kunci permintaan (Idempotency-Key) sudah dipakai untuk tindakan lain atau isi yang berbeda.",
+    Problem.CONFLICT,
+)
+CLIENT_KEY_MISMATCH = ErrorSpec(
+    "CLIENT_KEY_MISMATCH", "Kunci permintaan pada header dan pada isi permintaan berbeda."
+)
+
+# ---- public statistics ----
+STATISTICS_PERIOD_INVALID = ErrorSpec(
+    "STATISTICS_PERIOD_INVALID", "Periode statistik tidak sah: tahun mulai 2000 sampai tahun depan."
+)
 
 # ---- public channels ----
 FORM_TOKEN_INVALID = ErrorSpec(
@@ -147,6 +160,9 @@ CATALOGUE = ErrorCatalogue(
     NOTE_REQUIRED,
     UNIT_REQUIRED,
     COMPLAINT_CLOSED,
+    CLIENT_KEY_REUSED,
+    CLIENT_KEY_MISMATCH,
+    STATISTICS_PERIOD_INVALID,
     FORM_TOKEN_INVALID,
     FORM_TOKEN_EXPIRED,
     FORM_REPLAYED,

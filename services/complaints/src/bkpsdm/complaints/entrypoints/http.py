@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from bkpsdm.common.auth import (
@@ -20,6 +20,7 @@ from bkpsdm.common.auth import (
     Principal,
     Role,
 )
+from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.http import COMMON_ERRORS, ErrorCode, error_responses
 from bkpsdm.common.logs import current_correlation_id
 from bkpsdm.common.runtime import ServiceRuntime
@@ -59,6 +60,7 @@ _ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 TEXT_PATTERN = rf"^{_ALLOWED}*[^\s\x00-\x1f\x7f]{_ALLOWED}*$"
 OfficerChannel = Literal["TATAP_MUKA", "KOTAK_SARAN", "SURAT", "TELEPON", "FAKSIMILE"]
 ComplaintId = Annotated[str, Path(description="Id pengaduan", max_length=64)]
+KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 
 
 class ReporterIn(BaseModel):
@@ -96,6 +98,9 @@ class ActionIn(BaseModel):
     )
     unit: str | None = Field(default=None, pattern=UNIT_PATTERN, description="Unit kerja tujuan disposisi")
     classification: Classification | None = Field(default=None, description="Klasifikasi saat verifikasi")
+    client_key: str | None = Field(
+        default=None, pattern=KEY_PATTERN, description="Kunci klien: klik ganda = satu tindakan"
+    )
 
 
 class SyncView(BaseModel):
@@ -129,7 +134,15 @@ _ACTION_ERRORS = (
     errors.TEXT_EMPTY,
     errors.TEXT_TOO_LONG,
     errors.TEXT_INVALID,
+    errors.CLIENT_KEY_REUSED,
+    errors.CLIENT_KEY_MISMATCH,
 )
+
+
+def _client_key(header: str | None, body: str | None) -> str | None:
+    if header is not None and body is not None and header != body:
+        raise DomainError(errors.CLIENT_KEY_MISMATCH)
+    return header or body
 
 
 def build_router(
@@ -176,7 +189,7 @@ def build_router(
         found, history = await service.get_complaint(
             unit_of_work(), received.complaint.complaint_id, _actor(principal)
         )
-        return complaint_view(found, history, principal.roles)
+        return complaint_view(found, history, principal.roles, principal.unit)
 
     @router.get(
         "/api/v1/complaints",
@@ -204,7 +217,7 @@ def build_router(
         complaint_id: ComplaintId, principal: Annotated[Principal, Depends(reader)]
     ) -> ComplaintView:
         found, history = await service.get_complaint(unit_of_work(), complaint_id, _actor(principal))
-        return complaint_view(found, history, principal.roles)
+        return complaint_view(found, history, principal.roles, principal.unit)
 
     @router.post(
         "/api/v1/complaints/{complaint_id}/actions",
@@ -212,19 +225,30 @@ def build_router(
         responses=error_responses(*_ACTION_ERRORS, *SIGNED_IN, *JSON_BODY),
     )
     async def act(
-        complaint_id: ComplaintId, body: ActionIn, principal: Annotated[Principal, Depends(reader)]
+        complaint_id: ComplaintId,
+        body: ActionIn,
+        principal: Annotated[Principal, Depends(reader)],
+        response: Response,
+        idempotency_key: Annotated[
+            str | None, Header(pattern=KEY_PATTERN, description="Kunci klien (atau client_key pada isi)")
+        ] = None,
     ) -> ComplaintView:
+        """A retry with the same key and request answers with the complaint as it now stands and
+        the header `Idempotent-Replayed: true`; nothing is done twice."""
         actor = _actor(principal)
-        await service.act(
+        acted = await service.act(
             unit_of_work(),
             ctx,
             complaint_id,
             service.ActionRequest(Action(body.action), body.note, body.unit, body.classification),
             actor,
             current_correlation_id(),
+            _client_key(idempotency_key, body.client_key),
         )
+        if acted.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
         found, history = await service.get_complaint(unit_of_work(), complaint_id, actor)
-        return complaint_view(found, history, principal.roles)
+        return complaint_view(found, history, principal.roles, principal.unit)
 
     @router.get(
         "/api/v1/complaints/{complaint_id}/attachments/{attachment_id}",

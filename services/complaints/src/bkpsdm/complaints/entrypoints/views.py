@@ -9,7 +9,14 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from bkpsdm.common.auth.roles import Role
-from bkpsdm.complaints.domain.complaint import Complaint, HistoryEntry, reporter_visible
+from bkpsdm.complaints.domain.complaint import (
+    LIFECYCLE,
+    Action,
+    Complaint,
+    HistoryEntry,
+    allowed_actions,
+    reporter_visible,
+)
 
 
 class ReporterView(BaseModel):
@@ -35,6 +42,16 @@ class HistoryView(BaseModel):
     actor_role: str | None
     note: str | None
     unit: str | None
+
+
+class AllowedActionView(BaseModel):
+    action: str
+    label: str
+    leads_to: str
+    leads_to_label: str
+    note_required: bool
+    note_public: bool = Field(description="Catatannya dibaca pelapor (jawaban, alasan)")
+    unit_required: bool = Field(description="Perlu unit kerja tujuan (disposisi)")
 
 
 class ComplaintView(BaseModel):
@@ -63,6 +80,9 @@ class ComplaintView(BaseModel):
     sla_breaches: list[str]
     attachments: list[AttachmentView]
     history: list[HistoryView]
+    allowed_actions: list[AllowedActionView] = Field(
+        description="Tindakan yang dapat diambil pembaca ini sekarang, menurut status dan perannya"
+    )
 
 
 class ComplaintSummary(BaseModel):
@@ -133,7 +153,23 @@ def _history(entries: Iterable[HistoryEntry]) -> list[HistoryView]:
     ]
 
 
-def complaint_view(c: Complaint, history: Iterable[HistoryEntry], roles: Iterable[Role]) -> ComplaintView:
+def _allowed(action: Action) -> AllowedActionView:
+    step = LIFECYCLE[action]
+    return AllowedActionView(
+        action=action.value,
+        label=step.label,
+        leads_to=step.leads_to.value,
+        leads_to_label=step.leads_to.label,
+        note_required=step.note_required,
+        note_public=step.public_note,
+        unit_required=step.unit_required,
+    )
+
+
+def complaint_view(
+    c: Complaint, history: Iterable[HistoryEntry], roles: Iterable[Role], unit: str | None
+) -> ComplaintView:
+    roles = frozenset(roles)
     officer = reporter_visible(roles)
     reporter = c.reporter if officer else None
     return ComplaintView(
@@ -172,6 +208,7 @@ def complaint_view(c: Complaint, history: Iterable[HistoryEntry], roles: Iterabl
             for a in c.attachments
         ],
         history=_history(history),
+        allowed_actions=[_allowed(a) for a in allowed_actions(roles, unit, c)],
     )
 
 

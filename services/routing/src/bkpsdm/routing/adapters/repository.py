@@ -15,6 +15,7 @@ import asyncpg
 from bkpsdm.common import deadlines
 from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.uow import PostgresInbox, PostgresOutbox, PostgresUnitOfWork
+from bkpsdm.routing.adapters.statistics import PostgresStatistics
 from bkpsdm.routing.domain.case import Case, CaseStatus, HistoryEntry, Origin
 from bkpsdm.routing.domain.delegation import Delegation, DelegationKind
 from bkpsdm.routing.domain.disposisi import Addressee, Disposisi, Read
@@ -473,10 +474,12 @@ class PostgresDeadlines:
 class PostgresRoutingUnitOfWork(PostgresUnitOfWork):
     cases: PostgresCaseRepository
     deadlines: PostgresDeadlines
+    statistics: PostgresStatistics
 
     def bind(self, conn: Connection, schema: str) -> None:
         self.cases = PostgresCaseRepository(conn, schema)
         self.deadlines = PostgresDeadlines(conn, schema)
+        self.statistics = PostgresStatistics(conn, schema)
 
 
 class ConnectionUnitOfWork:

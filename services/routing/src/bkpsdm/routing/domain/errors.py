@@ -87,6 +87,10 @@ DELEGATION_FORBIDDEN = ErrorSpec(
     Problem.FORBIDDEN,
 )
 DELEGATION_REVOKED = ErrorSpec("DELEGATION_REVOKED", "Pelimpahan sudah dicabut.", Problem.CONFLICT)
+STATISTICS_PERIOD_INVALID = ErrorSpec(
+    "STATISTICS_PERIOD_INVALID",
+    "Periode statistik tidak sah: tahun mulai 2000 sampai tahun depan, bulan 1 sampai 12.",
+)
 
 CATALOGUE = ErrorCatalogue(
     CASE_NOT_FOUND,
@@ -116,4 +120,5 @@ CATALOGUE = ErrorCatalogue(
     DELEGATION_ROLE_INVALID,
     DELEGATION_FORBIDDEN,
     DELEGATION_REVOKED,
+    STATISTICS_PERIOD_INVALID,
 )
