@@ -32,6 +32,7 @@ WIB = ZoneInfo("Asia/Jakarta")
             "1234/BKPSDM/I/2027",
         ),
         ("800/{seq}/{unit}", 33, datetime(2026, 4, 1, 9, tzinfo=WIB), "800/33/BKPSDM"),  # regional style
+        ("{classification}/{seq}/{unit}", 33, datetime(2026, 11, 23, 9, tzinfo=WIB), "800/33/BKPSDM"),
         (
             "{service}-{year}{month:02d}-{seq:05d}",
             2,
@@ -43,7 +44,10 @@ WIB = ZoneInfo("Asia/Jakarta")
 def test_agenda_numbers_follow_the_configured_pattern(
     pattern: str, seq: int, at: datetime, number: str
 ) -> None:
-    assert agenda_number(pattern, seq=seq, local_time=at, unit="BKPSDM", service="E-LAPKIN") == number
+    made = agenda_number(
+        pattern, seq=seq, local_time=at, unit="BKPSDM", service="E-LAPKIN", classification="800"
+    )
+    assert made == number
 
 
 @pytest.mark.parametrize(
@@ -115,3 +119,10 @@ def _rules_with(tmp_path: Path, **changes: object) -> Path:
 def test_a_broken_rule_set_is_refused(tmp_path: Path, changes: dict[str, object], problem: str) -> None:
     with pytest.raises(RulesError, match=problem):
         load_rules(_rules_with(tmp_path, **changes))
+
+
+def test_each_service_has_its_classification_code_for_the_regional_pattern() -> None:
+    agenda = load_rules().agenda
+    assert agenda.classification_of("E-LAPKIN") == "800"
+    assert agenda.classification_of("ABSENSI-FINGER") == "027"
+    assert agenda.classification_of("UNKNOWN") == agenda.classification

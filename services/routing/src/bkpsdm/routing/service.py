@@ -396,6 +396,7 @@ async def _perform(
             local_time=local,
             unit=ctx.rules.agenda.unit,
             service=case.service_code,
+            classification=ctx.rules.agenda.classification_of(case.service_code),
         )
         case = replace(case, agenda_number=number)
         details = {"agenda_number": number, "agenda_year": local.year, "agenda_seq": seq}

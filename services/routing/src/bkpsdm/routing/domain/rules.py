@@ -29,8 +29,17 @@ class _Model(BaseModel):
 
 
 class AgendaRule(_Model):
-    pattern: Text = Field(description="str.format fields: seq, year, month, roman_month, unit, service")
+    pattern: Text = Field(
+        description="str.format fields: seq, year, month, roman_month, unit, service, classification"
+    )
     unit: Text = Field(description="The agency's code in the agenda number")
+    # The archive classification code (kode klasifikasi) of a service's letters; 800 is
+    # kepegawaian in the regional archive classification.
+    classification: Text = Field(default="800", description="Classification code when a service has none")
+    classification_by_service: dict[str, Text] = Field(default_factory=dict)
+
+    def classification_of(self, service: str) -> str:
+        return self.classification_by_service.get(service, self.classification)
 
     @model_validator(mode="after")
     def _formats(self) -> Self:
