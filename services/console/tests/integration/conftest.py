@@ -4,6 +4,8 @@ their own), the demo accounts seeded, and a headless Chromium driven by Selenium
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -25,6 +27,9 @@ from bkpsdm.console.adapters.passwords import Argon2Hasher
 from bkpsdm.console.settings import IDENTITY as CONSOLE
 from bkpsdm.console.settings import ConsoleSettings
 from bkpsdm.console.users import open_store, seed_demo
+from bkpsdm.simulators.oidc_provider.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from bkpsdm.simulators.oidc_provider.server import serve_in_thread
+from bkpsdm.simulators.oidc_provider.users import BUILTIN_ROLE_MAP
 from bkpsdm.testing.infra import Infra, ensure_local_auth, repo_root
 from bkpsdm.testing.processes import KafkaBrokerProcess, ServiceProcess
 from bkpsdm.testing.services import SERVICES
@@ -42,7 +47,7 @@ def _schema(run_id: str, name: str) -> str:
 @pytest.fixture(scope="module")
 def stack(infra: Infra) -> Iterator[dict[str, ServiceProcess]]:
     """intake, routing, lapkin-uploader, attendance-gateway, complaints and the console (seeded
-    with the demo accounts), by name."""
+    with the demo accounts, and signing in through the OpenID provider simulator too), by name."""
     run_id = uuid.uuid4().hex[:8]
     # Kept with the screenshots (pytest's own temporary folders are pruned by other runs).
     log_dir = ARTIFACTS / "logs" / run_id
@@ -81,11 +86,19 @@ def stack(infra: Infra) -> Iterator[dict[str, ServiceProcess]]:
         for name in BACKENDS
     }
     prefix = CONSOLE.env_prefix
+    sso = contextlib.ExitStack()
+    issuer, provider = sso.enter_context(serve_in_thread())
     console = process(
         CONSOLE.module,
         prefix,
         _schema(run_id, "console"),
-        {f"{prefix}SIGNING_KEY_FILE": str(key)},
+        {
+            f"{prefix}SIGNING_KEY_FILE": str(key),
+            f"{prefix}OIDC_ISSUER": issuer,
+            f"{prefix}OIDC_CLIENT_ID": DEFAULT_CLIENT_ID,
+            f"{prefix}OIDC_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+            f"{prefix}OIDC_ROLE_MAP": json.dumps(BUILTIN_ROLE_MAP),
+        },
     )
     services["lapkin-uploader"].env.update(
         {
@@ -117,12 +130,17 @@ def stack(infra: Infra) -> Iterator[dict[str, ServiceProcess]]:
             }
         )
         _start_all([console])
+        # The console's address is known now: the provider learns where to send people back.
+        provider.state.config.clients[DEFAULT_CLIENT_ID].redirect_uris.append(
+            f"{console.base_url}/masuk/sso/kembali"
+        )
         asyncio.run(_seed(infra, schemas[-1]))
         yield {**services, "console": console}
     finally:
         for p in every:
             p.stop()
         broker.stop()
+        sso.close()
         asyncio.run(_drop(infra.database_url, schemas))
         shutil.rmtree(documents, ignore_errors=True)
         shutil.rmtree(broker.state_dir, ignore_errors=True)

@@ -19,6 +19,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from bkpsdm.common.auth import Role
 from bkpsdm.console.domain.demo import DEMO_PASSWORD
 from bkpsdm.intake import samples
+from bkpsdm.simulators.oidc_provider.users import BUILTIN_PASSWORD as SSO_PASSWORD
 from bkpsdm.testing.auth import bearer
 from bkpsdm.testing.processes import ServiceProcess
 
@@ -163,6 +164,9 @@ def test_an_applicant_is_told_what_is_wrong_keeps_what_was_typed_and_then_submit
     browser.shot("katalog-publik")
     browser.open("/dasbor")
     assert "Indeks Kepuasan Masyarakat" in browser.text()
+    # routing's and complaints' public statistics, read for real (no case yet: zeros, no "-" made up)
+    assert "Pelayanan Pelaporan Kinerja PNS" in browser.text("#volume-layanan")
+    assert "Data belum tersedia" not in browser.text()
     browser.shot("dasbor-publik")
 
     browser.sign_in("disdik")
@@ -223,7 +227,7 @@ def test_a_forged_post_is_refused_and_changes_nothing(browser: Browser, files: d
     assert "CSRF_INVALID" in browser.text()
     assert "Formulir ini tidak sah atau sudah kedaluwarsa" in browser.text()
     browser.open("/pengajuan")
-    assert "Belum ada pengajuan dari konsol ini." in browser.text()
+    assert "Belum ada pengajuan dari unit ini." in browser.text()
 
 
 def test_a_technician_sees_the_terminal_board_and_an_applicant_does_not(
@@ -253,6 +257,23 @@ def test_a_technician_sees_the_terminal_board_and_an_applicant_does_not(
     browser.open("/mesin-absensi")
     assert "Lobi Kantor BKPSDM" in browser.text()
     browser.shot("mesin-absensi")
+    browser.sign_out()
+
+
+def test_an_official_signs_in_through_the_agencys_sso_and_lands_on_the_inbox(browser: Browser) -> None:
+    browser.driver.delete_all_cookies()
+    browser.open("/masuk")
+    browser.find("#masuk-sso").click()
+    WebDriverWait(browser.driver, 20).until(lambda d: d.title == "Masuk SSO")  # the provider's page
+    browser.fill("Nama pengguna", "kabid")
+    browser.fill("Kata sandi", SSO_PASSWORD)
+    browser.shot("sso-penyedia")
+    browser.press("Masuk")
+    assert browser.path == "/kotak-masuk", browser.text()
+    assert browser.find("h1").text.strip() == "Kotak Masuk"
+    assert "Kabid PKA-PKK (SSO)" in browser.text("header")
+    assert "Kepala Bidang · BIDANG-PKA-PKK" in browser.text("header")
+    browser.shot("sso-kotak-masuk")
     browser.sign_out()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import cast
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bkpsdm.common.http import CorrelationAndLimitsMiddleware
@@ -19,6 +19,7 @@ from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.service_calendar import load_calendar
 from bkpsdm.common.settings import ConfigurationError, load_settings
 from bkpsdm.common.topics import TopicRegistry
+from bkpsdm.console.adapters.oidc import OidcProvider
 from bkpsdm.console.adapters.passwords import Argon2Hasher
 from bkpsdm.console.adapters.repository import PostgresConsoleUnitOfWork
 from bkpsdm.console.adapters.services import (
@@ -29,6 +30,7 @@ from bkpsdm.console.adapters.services import (
     UploaderApi,
 )
 from bkpsdm.console.adapters.tokens import TokenIssuer
+from bkpsdm.console.domain.sso import ClaimRules
 from bkpsdm.console.domain.users import LockoutPolicy
 from bkpsdm.console.entrypoints import (
     applicant_pages,
@@ -37,6 +39,7 @@ from bkpsdm.console.entrypoints import (
     complaint_pages,
     public_pages,
     session_pages,
+    sso_pages,
 )
 from bkpsdm.console.entrypoints.dashboard import Dashboard
 from bkpsdm.console.entrypoints.errors import SecurityHeadersMiddleware, install_page_errors
@@ -59,6 +62,22 @@ def token_issuer(settings: ConsoleSettings) -> TokenIssuer:
         message = f"configuration error: BKPSDM_CONSOLE_SIGNING_KEY_FILE: {exc}"
         print(message, file=sys.stderr)
         raise ConfigurationError(message) from exc
+
+
+def sso_router(settings: ConsoleSettings, web: Web, http: httpx.AsyncClient) -> APIRouter | None:
+    """Sign-in through the agency's OpenID provider, when one is configured."""
+    if settings.oidc_issuer is None or settings.oidc_client_secret is None:
+        return None
+    provider = OidcProvider(
+        http,
+        issuer=settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret.get_secret_value(),
+        scopes=settings.oidc_scopes,
+        timeout_s=settings.oidc_timeout_s,
+    )
+    rules = ClaimRules(settings.oidc_roles_claim, settings.oidc_unit_claim, settings.oidc_role_map)
+    return sso_pages.build_router(web, provider, rules, redirect_url=settings.oidc_redirect_url)
 
 
 def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
@@ -98,11 +117,19 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
         "IP-ASN": UploaderApi(http, settings.ipasn_uploader_url, "ipasn-uploader"),
     }
     policy = LockoutPolicy(settings.lockout_threshold, timedelta(minutes=settings.lockout_minutes))
+    sso = sso_router(settings, web, http)
 
     app = runtime.http_app(
         [
-            session_pages.build_router(web, Argon2Hasher(), policy),
-            public_pages.build_router(web, intake, Dashboard(complaints)),
+            session_pages.build_router(
+                web,
+                Argon2Hasher(),
+                policy,
+                sso=sso is not None,
+                passwords=sso is None or settings.oidc_allow_local_passwords,
+            ),
+            *([sso] if sso is not None else []),
+            public_pages.build_router(web, intake, Dashboard(routing, complaints)),
             applicant_pages.build_router(web, intake, routing),
             case_pages.build_router(web, routing, intake, uploaders, calendar),
             board_pages.build_router(web, gateway),

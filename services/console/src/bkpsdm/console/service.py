@@ -17,6 +17,7 @@ from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.uow import UnitOfWork
 from bkpsdm.console.domain import errors
+from bkpsdm.console.domain.sso import SsoIdentity
 from bkpsdm.console.domain.users import (
     LockoutPolicy,
     User,
@@ -54,6 +55,7 @@ class UserRepository(Protocol):
     async def replace(self, user: User) -> None: ...
     async def save_sign_in_state(self, user: User) -> None: ...
     async def all(self) -> list[User]: ...
+    async def save_sso(self, user: User) -> User: ...
 
 
 class SessionRepository(Protocol):
@@ -62,6 +64,25 @@ class SessionRepository(Protocol):
     ) -> None: ...
     async def user_id(self, token_sha256: bytes, now: datetime) -> str | None: ...
     async def delete(self, token_sha256: bytes) -> None: ...
+    async def delete_expired(self, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class SsoFlow:
+    """One browser's sign-in at the provider, from the redirect there until the way back."""
+
+    browser_sha256: bytes  # of the flow cookie: the answer must come back to the same browser
+    state: str
+    nonce: str
+    code_verifier: str
+    next_path: str
+    redirect_uri: str
+    expires_at: datetime
+
+
+class SsoFlowRepository(Protocol):
+    async def add(self, flow: SsoFlow) -> None: ...
+    async def take(self, browser_sha256: bytes) -> SsoFlow | None: ...
     async def delete_expired(self, now: datetime) -> int: ...
 
 
@@ -79,6 +100,9 @@ class ConsoleUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def submissions(self) -> SubmissionIndex: ...
+
+    @property
+    def sso_flows(self) -> SsoFlowRepository: ...
 
 
 async def save_user(
@@ -130,7 +154,8 @@ async def sign_in(
     is looked at; an unknown name costs the same hashing time as a known one."""
     async with uow:
         user = await uow.users.get(normalise_username(username), for_update=True)
-        if user is None or user.disabled:
+        # An account of the provider has no console password, whatever is typed.
+        if user is None or user.disabled or user.sso_subject is not None:
             await asyncio.to_thread(lambda: hasher.verify(_DUMMY_HASH.get(hasher), password))
             log.info("sign_in.refused", reason="unknown_user")
             raise DomainError(errors.SIGN_IN_FAILED)
@@ -172,6 +197,60 @@ class _DummyHashes:
 
 
 _DUMMY_HASH = _DummyHashes()
+
+
+async def begin_sso(
+    uow: ConsoleUnitOfWork, *, next_path: str, redirect_uri: str, now: datetime, ttl: timedelta
+) -> tuple[str, SsoFlow]:
+    """A new flow (fresh state, nonce and PKCE verifier) and the browser's cookie value for it."""
+    browser_token = secrets.token_urlsafe(32)
+    flow = SsoFlow(
+        browser_sha256=token_digest(browser_token),
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        code_verifier=secrets.token_urlsafe(64),  # 86 characters: within RFC 7636's 43-128
+        next_path=next_path,
+        redirect_uri=redirect_uri,
+        expires_at=now + ttl,
+    )
+    async with uow:
+        await uow.sso_flows.delete_expired(now)
+        await uow.sso_flows.add(flow)
+    return browser_token, flow
+
+
+async def take_sso_flow(uow: ConsoleUnitOfWork, browser_token: str, state: str, *, now: datetime) -> SsoFlow:
+    """The browser's flow, used up whatever happens next: a replayed answer finds nothing."""
+    async with uow:
+        flow = await uow.sso_flows.take(token_digest(browser_token))
+    if flow is None or flow.expires_at <= now:
+        raise DomainError(errors.SSO_FLOW_EXPIRED)
+    if not secrets.compare_digest(flow.state, state):
+        log.warning("sso.state_mismatch")
+        raise DomainError(errors.SSO_STATE_MISMATCH)
+    return flow
+
+
+async def sso_account(uow: ConsoleUnitOfWork, identity: SsoIdentity) -> User:
+    """The console account of the person the provider signed in, created on the first sign-in;
+    name, roles and unit follow the provider's claims each time."""
+    async with uow:
+        user = await uow.users.save_sso(
+            User(
+                user_id=str(uuid.uuid4()),
+                username=identity.username,
+                name=identity.name,
+                roles=identity.roles,
+                unit=identity.unit,
+                password_hash="!sso",  # no password signs it in (and no argon2 hash looks like this)
+                sso_issuer=identity.issuer,
+                sso_subject=identity.subject,
+            )
+        )
+    if user.disabled:
+        raise DomainError(errors.SSO_NO_ROLE)
+    log.info("sso.accepted", user_id=user.user_id, roles=sorted(r.value for r in user.roles))
+    return user
 
 
 def token_digest(token: str) -> bytes:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bkpsdm.common.memory import InMemoryUnitOfWork
 from bkpsdm.console.domain.users import User
-from bkpsdm.console.service import SubmissionEntry
+from bkpsdm.console.service import SsoFlow, SubmissionEntry
 
 
 @dataclass
@@ -34,6 +34,37 @@ class InMemoryUserRepository:
 
     async def all(self) -> list[User]:
         return sorted(self.users.values(), key=lambda u: u.username)
+
+    async def save_sso(self, user: User) -> User:
+        existing = next(
+            (
+                u
+                for u in self.users.values()
+                if (u.sso_issuer, u.sso_subject) == (user.sso_issuer, user.sso_subject)
+            ),
+            None,
+        )
+        if existing is not None:
+            user = replace(existing, name=user.name, roles=user.roles, unit=user.unit)
+        self.users[user.username] = user
+        return user
+
+
+@dataclass
+class InMemorySsoFlowRepository:
+    flows: dict[bytes, SsoFlow] = field(default_factory=dict)
+
+    async def add(self, flow: SsoFlow) -> None:
+        self.flows[flow.browser_sha256] = flow
+
+    async def take(self, browser_sha256: bytes) -> SsoFlow | None:
+        return self.flows.pop(browser_sha256, None)
+
+    async def delete_expired(self, now: datetime) -> int:
+        expired = [k for k, f in self.flows.items() if f.expires_at <= now]
+        for k in expired:
+            del self.flows[k]
+        return len(expired)
 
 
 @dataclass
@@ -77,3 +108,4 @@ class InMemoryConsoleUnitOfWork(InMemoryUnitOfWork):
         self.users = InMemoryUserRepository()
         self.sessions = InMemorySessionRepository()
         self.submissions = InMemorySubmissionIndex()
+        self.sso_flows = InMemorySsoFlowRepository()

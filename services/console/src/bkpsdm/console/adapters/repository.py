@@ -12,9 +12,12 @@ from bkpsdm.common.auth import Role
 from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.uow import PostgresUnitOfWork
 from bkpsdm.console.domain.users import User
-from bkpsdm.console.service import SubmissionEntry
+from bkpsdm.console.service import SsoFlow, SubmissionEntry
 
-_USER_COLUMNS = "user_id, username, name, roles, unit, password_hash, failed_attempts, locked_until, disabled"
+_USER_COLUMNS = (
+    "user_id, username, name, roles, unit, password_hash, failed_attempts, locked_until, disabled,"
+    " sso_issuer, sso_subject"
+)
 _KNOWN_ROLES = {r.value: r for r in Role}
 
 
@@ -30,6 +33,8 @@ def _user(row: asyncpg.Record) -> User:
         failed_attempts=row["failed_attempts"],
         locked_until=row["locked_until"],
         disabled=row["disabled"],
+        sso_issuer=row["sso_issuer"],
+        sso_subject=row["sso_subject"],
     )
 
 
@@ -89,6 +94,54 @@ class PostgresUserRepository:
     async def all(self) -> list[User]:
         rows = await self._conn.fetch(f"SELECT {_USER_COLUMNS} FROM {self._table} ORDER BY username")
         return [_user(r) for r in rows]
+
+    async def save_sso(self, user: User) -> User:
+        row = await self._conn.fetchrow(
+            f"INSERT INTO {self._table} (user_id, username, name, roles, unit, password_hash,"
+            " sso_issuer, sso_subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (sso_issuer, sso_subject) DO UPDATE SET name = EXCLUDED.name,"
+            " roles = EXCLUDED.roles, unit = EXCLUDED.unit, updated_at = now()"
+            f" RETURNING {_USER_COLUMNS}",
+            uuid.UUID(user.user_id),
+            user.username,
+            user.name,
+            sorted(r.value for r in user.roles),
+            user.unit,
+            user.password_hash,
+            user.sso_issuer,
+            user.sso_subject,
+        )
+        assert row is not None  # an upsert always returns its row
+        return _user(row)
+
+
+class PostgresSsoFlowRepository:
+    def __init__(self, conn: Connection, schema: str) -> None:
+        self._conn = conn
+        self._table = f"{quote_schema(schema)}.sso_flows"
+
+    async def add(self, flow: SsoFlow) -> None:
+        await self._conn.execute(
+            f"INSERT INTO {self._table} (browser_sha256, state, nonce, code_verifier, next_path,"
+            " redirect_uri, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            flow.browser_sha256,
+            flow.state,
+            flow.nonce,
+            flow.code_verifier,
+            flow.next_path,
+            flow.redirect_uri,
+            flow.expires_at,
+        )
+
+    async def take(self, browser_sha256: bytes) -> SsoFlow | None:
+        row = await self._conn.fetchrow(
+            f"DELETE FROM {self._table} WHERE browser_sha256 = $1 RETURNING *", browser_sha256
+        )
+        return SsoFlow(**dict(row)) if row is not None else None
+
+    async def delete_expired(self, now: datetime) -> int:
+        status = await self._conn.execute(f"DELETE FROM {self._table} WHERE expires_at <= $1", now)
+        return int(status.split()[-1])
 
 
 class PostgresSessionRepository:
@@ -164,8 +217,10 @@ class PostgresConsoleUnitOfWork(PostgresUnitOfWork):
     users: PostgresUserRepository
     sessions: PostgresSessionRepository
     submissions: PostgresSubmissionIndex
+    sso_flows: PostgresSsoFlowRepository
 
     def bind(self, conn: Connection, schema: str) -> None:
         self.users = PostgresUserRepository(conn, schema)
         self.sessions = PostgresSessionRepository(conn, schema)
         self.submissions = PostgresSubmissionIndex(conn, schema)
+        self.sso_flows = PostgresSsoFlowRepository(conn, schema)

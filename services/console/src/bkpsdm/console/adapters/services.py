@@ -47,6 +47,15 @@ class ServiceApi:
     def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
         self._http = http
         self.base_url = base_url.rstrip("/")
+        self._figures = _Cached(ttl_s=60.0)  # published aggregates: a minute old is fresh enough
+
+    async def _published_figures(self, path: str, year: int) -> Any:
+        """A public statistics answer (no token) for `year`, cached briefly."""
+        key = f"{path}?year={year}"
+        found = self._figures.get(key)
+        if found is None:
+            found = self._figures.put(key, await self._json("GET", path, params={"year": year}))
+        return found
 
     async def _call(
         self,
@@ -153,6 +162,13 @@ class IntakeApi(ServiceApi):
     async def submission(self, token: str, submission_id: str) -> dict[str, Any]:
         return dict(await self._json("GET", f"/api/v1/submissions/{submission_id}", token=token))
 
+    async def submissions(self, token: str, *, limit: int, cursor: str | None = None) -> dict[str, Any]:
+        """A page of submissions, newest first; an applicant's token sees its own unit's only."""
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return dict(await self._json("GET", "/api/v1/submissions", token=token, params=params))
+
     async def by_receipt(self, token: str, number: str) -> dict[str, Any]:
         return dict(await self._json("GET", "/api/v1/receipts", token=token, params={"number": number}))
 
@@ -197,6 +213,10 @@ class RoutingApi(ServiceApi):
 
     async def workflow(self, token: str, service_code: str) -> dict[str, Any]:
         return dict(await self._json("GET", f"/api/v1/workflows/{service_code}", token=token))
+
+    async def statistics(self, year: int) -> Any:
+        """Public (no token): volumes and SLA compliance per service of cases opened in `year`."""
+        return await self._published_figures("/api/v1/statistics", year)
 
     async def read_disposisi(self, token: str, disposisi_id: str) -> dict[str, Any]:
         return dict(await self._json("POST", f"/api/v1/disposisi/{disposisi_id}/read", token=token))
@@ -253,5 +273,6 @@ class ComplaintsApi(ServiceApi):
     async def attachment(self, token: str, complaint_id: str, attachment_id: str) -> Download:
         return await self._download(f"/api/v1/complaints/{complaint_id}/attachments/{attachment_id}", token)
 
-    async def ikm(self, token: str, period: str) -> list[dict[str, Any]]:
-        return list(await self._json("GET", "/api/v1/ikm", token=token, params={"period": period}))
+    async def ikm_summary(self, year: int) -> Any:
+        """Public (no token): IKM per semester of `year`, overall and per service."""
+        return await self._published_figures("/api/v1/ikm/summary", year)

@@ -16,7 +16,6 @@ SEKRETARIAT = "SEKRETARIAT"  # the Sekretaris Badan keeps a complaint for the se
 OFFICER = frozenset({Role.PENGELOLA_PENGADUAN})
 UNIT_OFFICIALS = frozenset({Role.KEPALA_BIDANG, Role.UNIT_PENGOLAH})
 READERS = OFFICER | UNIT_OFFICIALS | {Role.SEKRETARIS}
-IKM_READERS = frozenset({Role.PENGELOLA_PENGADUAN, Role.SEKRETARIS, Role.KEPALA_BADAN})
 
 # Channels the officer records by hand (the others arrive by themselves).
 DESK_CHANNELS = {

@@ -34,6 +34,48 @@ PASSWORD_TOO_SHORT = ErrorSpec("PASSWORD_TOO_SHORT", "Kata sandi minimal 10 kara
 ROLE_REQUIRED = ErrorSpec("ROLE_REQUIRED", "Pengguna harus memiliki paling sedikit satu peran.")
 UNIT_REQUIRED = ErrorSpec("UNIT_REQUIRED", "Pengguna Perangkat Daerah harus memiliki unit.")
 USER_EXISTS = ErrorSpec("USER_EXISTS", "Nama pengguna sudah dipakai.", Problem.CONFLICT)
+PASSWORD_SIGN_IN_DISABLED = ErrorSpec(
+    "PASSWORD_SIGN_IN_DISABLED",
+    "Masuk dengan kata sandi konsol tidak diaktifkan. Gunakan tombol Masuk dengan SSO.",
+    Problem.FORBIDDEN,
+)
+SSO_NO_ROLE = ErrorSpec(
+    "SSO_NO_ROLE",
+    "Akun SSO Anda berhasil dikenali, tetapi belum diberi peran di Konsol BKPSDM. Hubungi admin "
+    "BKPSDM agar grup atau peran Anda di SSO didaftarkan.",
+    Problem.FORBIDDEN,
+)
+SSO_UNIT_MISSING = ErrorSpec(
+    "SSO_UNIT_MISSING",
+    "Akun SSO Anda adalah akun Perangkat Daerah tetapi tidak menyebutkan unit kerjanya. Hubungi "
+    "admin BKPSDM.",
+    Problem.FORBIDDEN,
+)
+SSO_FLOW_EXPIRED = ErrorSpec(
+    "SSO_FLOW_EXPIRED",
+    "Proses masuk SSO tidak ditemukan, sudah dipakai, atau kedaluwarsa. Silakan ulangi masuk.",
+    Problem.MALFORMED,
+)
+SSO_STATE_MISMATCH = ErrorSpec(
+    "SSO_STATE_MISMATCH",
+    "Jawaban SSO tidak cocok dengan permintaan masuk dari peramban ini. Silakan ulangi masuk.",
+    Problem.MALFORMED,
+)
+SSO_NONCE_MISMATCH = ErrorSpec(
+    "SSO_NONCE_MISMATCH",
+    "Token identitas dari SSO bukan untuk permintaan masuk ini (kemungkinan diputar ulang). "
+    "Silakan ulangi masuk.",
+    Problem.MALFORMED,
+)
+SSO_TOKEN_INVALID = ErrorSpec(
+    "SSO_TOKEN_INVALID", "Token identitas dari SSO tidak sah. Silakan ulangi masuk.", Problem.UNAUTHENTICATED
+)
+SSO_REFUSED = ErrorSpec("SSO_REFUSED", "SSO menolak atau membatalkan proses masuk.", Problem.UNAUTHENTICATED)
+SSO_UNAVAILABLE = ErrorSpec(
+    "SSO_UNAVAILABLE",
+    "Layanan SSO instansi sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
+    Problem.UNAVAILABLE,
+)
 
 CATALOGUE = ErrorCatalogue(
     SIGN_IN_FAILED,
@@ -47,4 +89,13 @@ CATALOGUE = ErrorCatalogue(
     ROLE_REQUIRED,
     UNIT_REQUIRED,
     USER_EXISTS,
+    PASSWORD_SIGN_IN_DISABLED,
+    SSO_NO_ROLE,
+    SSO_UNIT_MISSING,
+    SSO_FLOW_EXPIRED,
+    SSO_STATE_MISMATCH,
+    SSO_NONCE_MISMATCH,
+    SSO_TOKEN_INVALID,
+    SSO_REFUSED,
+    SSO_UNAVAILABLE,
 )

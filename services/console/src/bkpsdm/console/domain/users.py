@@ -34,6 +34,10 @@ class User:
     failed_attempts: int = 0
     locked_until: datetime | None = None
     disabled: bool = False
+    # Set for a person the agency's OpenID provider signs in: no console password, and the
+    # roles and unit are the provider's claims as of the last sign-in.
+    sso_issuer: str | None = None
+    sso_subject: str | None = None
 
     def principal(self) -> Principal:
         return Principal(subject=self.subject, name=self.name, roles=self.roles, unit=self.unit)

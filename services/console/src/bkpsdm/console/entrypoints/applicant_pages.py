@@ -44,20 +44,41 @@ def build_router(web: Web, intake: IntakeApi, routing: RoutingApi) -> APIRouter:
             raise
         return submission_form(await intake.openapi(), standard)
 
-    @router.get("/pengajuan")
-    async def submissions(request: Request) -> Response:
-        viewer = await web.require(request, SUBMISSIONS_PAGE)
+    async def from_console_list(viewer: Viewer) -> list[dict[str, Any]]:
+        """An intake without the list route: what this unit sent through the console, each
+        looked up at intake for its status."""
         assert viewer.unit is not None
         entries = await service.unit_submissions(web.unit_of_work(), viewer.unit, _LISTED)
         token = viewer.token()
 
-        async def current(entry: SubmissionEntry) -> dict[str, Any] | None:
+        async def current(entry: SubmissionEntry) -> dict[str, Any]:
+            row: dict[str, Any] = {
+                "id": entry.submission_id,
+                "receipt_number": entry.receipt_number,
+                "service_code": entry.service_code,
+                "title": entry.title,
+            }
             try:
-                return await intake.submission(token, entry.submission_id)
+                found = await intake.submission(token, entry.submission_id)
             except ServiceRefused:
-                return None
+                return row
+            return row | {k: found.get(k) for k in ("status", "due_at", "replaced_by")}
 
-        statuses = await asyncio.gather(*(current(e) for e in entries))
+        return list(await asyncio.gather(*(current(e) for e in entries)))
+
+    @router.get("/pengajuan")
+    async def submissions(request: Request, halaman: str = "") -> Response:
+        viewer = await web.require(request, SUBMISSIONS_PAGE)
+        next_cursor = None
+        try:
+            # Intake scopes an applicant's token to its own unit.
+            page = await intake.submissions(viewer.token(), limit=_LISTED, cursor=halaman[:64] or None)
+            rows = [r for r in page.get("items", []) if isinstance(r, dict)]
+            next_cursor = page.get("next_cursor")
+        except ServiceRefused as refused:
+            if refused.refusal.status not in (404, 405):
+                raise
+            rows = await from_console_list(viewer)
         catalogue = sorted(await intake.catalogue(), key=lambda s: s["name"])
         return web.render(
             request,
@@ -65,7 +86,9 @@ def build_router(web: Web, intake: IntakeApi, routing: RoutingApi) -> APIRouter:
             viewer,
             {
                 "title": "Pengajuan",
-                "rows": list(zip(entries, statuses, strict=True)),
+                "rows": rows,
+                "next_cursor": next_cursor,
+                "first_page": not halaman,
                 "services": catalogue,
                 "lookup_error": None,
                 "number": "",
@@ -86,6 +109,7 @@ def build_router(web: Web, intake: IntakeApi, routing: RoutingApi) -> APIRouter:
                 {
                     "title": "Pengajuan",
                     "rows": [],
+                    "first_page": True,
                     "services": sorted(await intake.catalogue(), key=lambda s: s["name"]),
                     "lookup_error": refused.refusal.message,
                     "number": number,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
@@ -50,18 +53,29 @@ def build_router(web: Web, intake: IntakeApi, dashboard: Dashboard) -> APIRouter
         return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     @router.get("/dasbor")
-    async def public_dashboard(request: Request) -> Response:
+    async def public_dashboard(request: Request, tahun: str = "") -> Response:
         viewer = await web.viewer(request)
-        try:
-            services = sorted(await intake.catalogue(), key=lambda s: s["name"])
-        except ServiceRefused:
-            services = []
-        figures = await dashboard.figures(viewer, web.clock().astimezone(web.zone).date())
+        this_year = web.clock().astimezone(web.zone).year
+        # The services publish 2000 .. next year; anything else is this year, not an error page.
+        year = int(tahun) if tahun.isdigit() and 2000 <= int(tahun) <= this_year + 1 else this_year
+
+        async def catalogue() -> list[dict[str, Any]]:
+            try:
+                return sorted(await intake.catalogue(), key=lambda s: s["name"])
+            except ServiceRefused:
+                return []
+
+        services, figures = await asyncio.gather(catalogue(), dashboard.figures(year))
         return web.render(
             request,
             "dasbor.html",
             viewer,
-            {"title": "Dasbor Publik", "services": services, **figures},
+            {
+                "title": "Dasbor Publik",
+                "services": services,
+                "years": list(range(this_year, this_year - 5, -1)),
+                **figures,
+            },
         )
 
     return router

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.console import service
+from bkpsdm.console.domain import errors
 from bkpsdm.console.domain.navigation import home
 from bkpsdm.console.domain.users import LockoutPolicy
-from bkpsdm.console.entrypoints.web import Web, redirect
+from bkpsdm.console.entrypoints.web import Web, redirect, safe_next
 from bkpsdm.console.service import PasswordHasher
 
 
-def _safe_next(value: Any) -> str | None:
-    # Only a path on this console: "//host" or "/\\host" would leave it (an open redirect).
-    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
-        return value
-    return None
-
-
-def build_router(web: Web, hasher: PasswordHasher, policy: LockoutPolicy) -> APIRouter:
+def build_router(
+    web: Web,
+    hasher: PasswordHasher,
+    policy: LockoutPolicy,
+    *,
+    sso: bool = False,
+    passwords: bool = True,
+) -> APIRouter:
+    """`sso`: the agency's provider is configured (the page offers it); `passwords`: the
+    console's own accounts may sign in with a password."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
@@ -43,7 +44,14 @@ def build_router(web: Web, hasher: PasswordHasher, policy: LockoutPolicy) -> API
             request,
             "masuk.html",
             None,
-            {"title": "Masuk", "username": username, "next_path": next_path, "error": error},
+            {
+                "title": "Masuk",
+                "username": username,
+                "next_path": next_path,
+                "error": error,
+                "sso": sso,
+                "passwords": passwords,
+            },
             status_code=status,
             csrf_token=web.anonymous_csrf(nonce),
         )
@@ -55,15 +63,17 @@ def build_router(web: Web, hasher: PasswordHasher, policy: LockoutPolicy) -> API
     async def sign_in_form(request: Request, lanjut: str = "") -> Response:
         viewer = await web.viewer(request)
         if viewer is not None:
-            return redirect(_safe_next(lanjut) or home(viewer.roles))
-        return sign_in_page(request, next_path=_safe_next(lanjut) or "")
+            return redirect(safe_next(lanjut) or home(viewer.roles))
+        return sign_in_page(request, next_path=safe_next(lanjut) or "")
 
     @router.post("/masuk")
     async def sign_in(request: Request) -> Response:
         form = await web.checked_form(request, None)
+        if not passwords:
+            raise DomainError(errors.PASSWORD_SIGN_IN_DISABLED)
         username = str(form.get("username") or "")[:64]
         password = str(form.get("password") or "")[:200]
-        next_path = _safe_next(form.get("lanjut")) or ""
+        next_path = safe_next(form.get("lanjut")) or ""
         try:
             user = await service.sign_in(
                 web.unit_of_work(), hasher, username, password, now=web.clock(), policy=policy

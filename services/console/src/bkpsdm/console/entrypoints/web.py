@@ -278,6 +278,14 @@ def file_size(value: object) -> str:
     return f"{value / 1024 / 1024:.1f} MiB"
 
 
+def safe_next(value: Any) -> str | None:
+    """A path on this console to go on to, else None: "//host" or "/\\host" would leave it
+    (an open redirect)."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return None
+
+
 def redirect(path: str) -> RedirectResponse:
     """After a post: the browser asks for the next page with GET (a reload re-posts nothing)."""
     return RedirectResponse(path, status_code=303)
