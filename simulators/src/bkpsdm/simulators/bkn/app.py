@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
 
+from bkpsdm.simulators._http import install_allow_header, response
+from bkpsdm.simulators.bkn import openapi as doc
 from bkpsdm.simulators.bkn.config import BknSimConfig, FaultConfig
 from bkpsdm.simulators.bkn.faults import FaultInjector
 from bkpsdm.simulators.bkn.stats import Stats
@@ -123,6 +125,7 @@ def create_app(config: BknSimConfig | None = None) -> FastAPI:
     )
     app = _BknApp(title="BKN API gateway simulator", docs_url=None, redoc_url=None)
     app.fault_injector = sim.faults
+    install_allow_header(app)
 
     @app.exception_handler(GatewayError)
     async def _gateway_error(_: Request, exc: GatewayError) -> JSONResponse:
@@ -135,7 +138,17 @@ def create_app(config: BknSimConfig | None = None) -> FastAPI:
 
 
 def _token_routes(app: FastAPI, sim: _Simulator) -> None:
-    @app.post("/oauth2/token")
+    @app.post(
+        "/oauth2/token",
+        responses=doc.faultable(
+            {
+                200: response(doc.TokenOut, "Token gateway (client credentials)"),
+                400: doc.OAUTH_400,
+                401: response(doc.OAuthErrorOut, "HTTP Basic consumer key:secret salah atau tidak ada"),
+            }
+        ),
+        openapi_extra=doc.form(["grant_type"], "client_credentials", []),
+    )
     async def gateway_token(request: Request) -> JSONResponse:
         if _basic(request.headers.get("authorization")) != (
             sim.config.consumer_key,
@@ -155,8 +168,23 @@ def _token_routes(app: FastAPI, sim: _Simulator) -> None:
         )
 
     # the brief's short path and the Keycloak path SIASN's SSO really uses
-    @app.post("/sso/token")
-    @app.post(SSO_KEYCLOAK_PATH)
+    sso_doc: dict[str, Any] = {
+        "responses": doc.faultable(
+            {
+                200: response(doc.SsoTokenOut, "Token SSO pengguna (password grant)"),
+                400: doc.OAUTH_400,
+                401: doc.OAUTH_401,
+            }
+        ),
+        "openapi_extra": doc.form(
+            ["grant_type", "client_id", "username", "password"],
+            "password",
+            ["client_id", "username", "password"],
+        ),
+    }
+
+    @app.post("/sso/token", **sso_doc)
+    @app.post(SSO_KEYCLOAK_PATH, **sso_doc)
     async def sso_token(request: Request) -> JSONResponse:
         form = _form(await request.body())
         if form.get("grant_type") != "password":
@@ -200,39 +228,45 @@ def _api_router(sim: _Simulator) -> APIRouter:
 
     router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_tokens)])
 
-    @router.post("/skp22/save")
+    max_tahun = date.today().year  # the schema is built once; a simulator does not run across new year
+
+    @router.post("/skp22/save", responses=doc.SAVE_ANSWERS, openapi_extra=doc.skp_body(sim.config, max_tahun))
     async def save_skp(request: Request) -> JSONResponse:
         return await _save(sim, request, "skp")
 
-    @router.post("/skp/save")
+    @router.post(
+        "/skp/save", responses=doc.SAVE_ANSWERS, openapi_extra=doc.skp_pp46_body(sim.config, max_tahun)
+    )
     async def save_skp_pp46(request: Request) -> JSONResponse:
         return await _save(sim, request, "skp-pp46")
 
-    @router.post("/ipasn/save")
+    @router.post(
+        "/ipasn/save", responses=doc.SAVE_ANSWERS, openapi_extra=doc.ipasn_body(sim.config, max_tahun)
+    )
     async def save_ipasn(request: Request) -> JSONResponse:
         return await _save(sim, request, "ipasn")
 
-    @router.get("/pns/rw-skp22/{nip}")
+    @router.get("/pns/rw-skp22/{nip}", responses=doc.READ_ANSWERS)
     async def skp_history(nip: str) -> dict[str, Any]:
         return _history(sim, "skp", nip)
 
-    @router.get("/pns/rw-skp/{nip}")
+    @router.get("/pns/rw-skp/{nip}", responses=doc.READ_ANSWERS)
     async def skp_pp46_history(nip: str) -> dict[str, Any]:
         return _history(sim, "skp-pp46", nip)
 
-    @router.get("/pns/rw-ipasn/{nip}")
+    @router.get("/pns/rw-ipasn/{nip}", responses=doc.READ_ANSWERS)
     async def ipasn_history(nip: str) -> dict[str, Any]:
         return _history(sim, "ipasn", nip)
 
-    @router.get("/referensi/ref-unor")
+    @router.get("/referensi/ref-unor", responses=doc.READ_ANSWERS)
     async def ref_unor() -> dict[str, Any]:
         return {"success": True, "message": "OK", "data": [u.model_dump() for u in sim.config.unor]}
 
-    @router.get("/referensi/ref-jabatan")
+    @router.get("/referensi/ref-jabatan", responses=doc.READ_ANSWERS)
     async def ref_jabatan() -> dict[str, Any]:
         return {"success": True, "message": "OK", "data": [j.model_dump() for j in sim.config.jabatan]}
 
-    @router.get("/referensi/ref-tingkat-pendidikan")
+    @router.get("/referensi/ref-tingkat-pendidikan", responses=doc.READ_ANSWERS)
     async def ref_pendidikan() -> dict[str, Any]:
         return {
             "success": True,
@@ -293,7 +327,7 @@ def _history(sim: _Simulator, kind: Kind, nip: str) -> dict[str, Any]:
 
 
 def _sim_routes(app: FastAPI, sim: _Simulator) -> None:
-    @app.get("/sim/records")
+    @app.get("/sim/records", responses={200: response(doc.RecordsOut, "Rekaman tersimpan per jenis")})
     async def records(kind: Kind) -> dict[str, Any]:
         stored = sim.store.records(kind)
         return {
@@ -304,25 +338,27 @@ def _sim_routes(app: FastAPI, sim: _Simulator) -> None:
             "idempotency_keys": {k: e.as_dict() for k, e in sim.store.keys(kind).items()},
         }
 
-    @app.delete("/sim/records")
+    @app.delete("/sim/records", responses={200: response(doc.ResetOut, "Semua rekaman dan kunci dihapus")})
     async def reset_records() -> dict[str, Any]:
         sim.store.reset()
         return {"success": True}
 
-    @app.get("/sim/stats")
+    @app.get("/sim/stats", responses={200: response(doc.StatsOut, "Penghitung")})
     async def stats() -> dict[str, Any]:
         return sim.stats.as_dict()
 
-    @app.delete("/sim/stats")
+    @app.delete("/sim/stats", responses={200: response(doc.ResetOut, "Penghitung kembali nol")})
     async def reset_stats() -> dict[str, Any]:
         sim.stats.reset()
         return {"success": True}
 
-    @app.get("/sim/faults")
+    # Not in the OpenAPI schema: PUT switches on the faults whose whole purpose is to fail or stall
+    # the API, so a fuzzer calling it would be testing the failures it switched on (see README).
+    @app.get("/sim/faults", include_in_schema=False)
     async def faults() -> FaultConfig:
         return sim.faults.config
 
-    @app.put("/sim/faults")
+    @app.put("/sim/faults", include_in_schema=False)
     async def set_faults(new: FaultConfig) -> FaultConfig:
         sim.faults.configure(new)
         return new

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bkpsdm.simulators._http import JsonInt
+
 # DOMAIN.md, SKP predikat (PermenPANRB 6/2022): (hasil kerja, perilaku) -> kuadran, SIASN codes
 # (rating 1 Di Atas, 2 Sesuai, 3 Di Bawah Ekspektasi). The explicit table, not a max() of the two.
 KUADRAN_BY_RATINGS: dict[tuple[int, int], int] = {
@@ -71,15 +73,16 @@ class ReferenceIds:
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    # strict: the JSON types the OpenAPI schema states (true is no rating, "2023" no year)
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False, strict=True)
 
 
 class SkpSave(_Record):
     nip: str
-    tahun: int
-    hasilKinerjaNilai: int
-    perilakuKerjaNilai: int
-    kuadranKinerjaNilai: int
+    tahun: JsonInt
+    hasilKinerjaNilai: JsonInt
+    perilakuKerjaNilai: JsonInt
+    kuadranKinerjaNilai: JsonInt
     unorId: str
     jabatanId: str | None = None
     penilaiNama: str = Field(min_length=1)
@@ -96,7 +99,7 @@ class SkpPp46Save(_Record):
     """An SKP of the older numeric scale (PP 46/2011): 60% SKP + 40% work behaviour."""
 
     nip: str
-    tahun: int
+    tahun: JsonInt
     nilaiSkp: float | None = None
     nilaiPerilakuKerja: float | None = None
     nilaiPrestasiKerja: float
