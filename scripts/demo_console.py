@@ -3,7 +3,8 @@
 `run()` creates (or resets and unlocks) the demo accounts in the console's user store, then prints
 the console's address, whether it answers, and each account with its roles and unit. It reads the
 console's own settings (DATABASE_URL, BKPSDM_CONSOLE_DB_SCHEMA, BKPSDM_CONSOLE_HTTP_*), so it seeds
-the store the running console reads.
+the store the running console reads. When `make up` runs the OpenID Connect provider simulator,
+its built-in users (for "Masuk dengan SSO") are listed too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from bkpsdm.console.domain.demo import DEMO_PASSWORD
 from bkpsdm.console.domain.users import User
 from bkpsdm.console.settings import IDENTITY, ConsoleSettings
 from bkpsdm.console.users import open_store, seed_demo
+from bkpsdm.simulators.oidc_provider.users import BUILTIN_PASSWORD, load_users
+
+SSO_PROVIDER = "http://127.0.0.1:8092"  # deploy/local/simulators.conf
 
 
 async def _seed(settings: ConsoleSettings) -> list[User]:
@@ -54,8 +58,24 @@ def run() -> bool:
         roles = ", ".join(sorted(r.label for r in user.roles))
         unit = f" · unit {user.unit}" if user.unit else ""
         print(f"  {user.username:<16} {roles}{unit}")
+    _print_sso_users()
     print(f"  publik (tanpa masuk): {address}/katalog  {address}/dasbor")
     return True
+
+
+def _print_sso_users() -> None:
+    """The OpenID Connect provider simulator `make up` runs (deploy/local/simulators.conf)."""
+    try:
+        up = httpx.get(f"{SSO_PROVIDER}/health", timeout=3).status_code == 200
+    except httpx.HTTPError:
+        up = False
+    if not up:
+        return
+    print(f"  Masuk dengan SSO (penyedia simulasi {SSO_PROVIDER}), kata sandi: {BUILTIN_PASSWORD}")
+    for user in load_users("builtin"):
+        groups = ", ".join(user.claims.get("groups", []))
+        unit = f" · unit {user.claims['unit']}" if user.claims.get("unit") else ""
+        print(f"  {user.username:<16} grup {groups}{unit}")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,9 @@
 on), print each outcome, and write each upload report (JSON, XLSX, PDF) to
 deploy/local/.state/reports/.
 
-The demo runner starts the simulator first:
-    python -m bkpsdm.simulators.bkn --port 8090 --seed 7 --latency-ms 20 --latency-jitter-ms 30 \\
-        --rate-limit-rps 20 --fault error_5xx:0.05 --fault throttle:0.03 --fault drop:0.03:after:save \\
-        --fault non_json:0.02:after:save --fault timeout:0.02:after:save
-and calls `run(http)`; `python scripts/demo_uploads.py` runs it alone.
+`make up` starts the simulator without faults (deploy/local/simulators.conf); the demo runner
+switches `DEMO_FAULTS` on (`faults_injected(http)`) before routing accepts the demo's cases and
+back off after `run(http)`; `python scripts/demo_uploads.py` runs it alone, faults on.
 """
 
 from __future__ import annotations
@@ -15,6 +13,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,21 @@ import httpx
 
 from bkpsdm.common.auth import Role, issue_token
 from bkpsdm.common.identity import discover
+from bkpsdm.simulators.bkn.__main__ import build_config, parse_args
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH_KEY = ROOT / "deploy" / "local" / ".state" / "auth" / "private.pem"
 REPORTS = ROOT / "deploy" / "local" / ".state" / "reports"
 BKN = "http://127.0.0.1:8090"
+# What BKN's gateway does on a bad day: 5xx, throttling, dropped and non-JSON answers after the
+# save, timeouts (the simulator's --fault syntax: KIND:RATE[:PHASE[:SCOPE]]).
+DEMO_FAULTS = (
+    "error_5xx:0.05",
+    "throttle:0.03",
+    "drop:0.03:after:save",
+    "non_json:0.02:after:save",
+    "timeout:0.02:after:save",
+)
 PORTS = {identity.name: identity.port for identity in discover()}
 UPLOADERS = {"lapkin-uploader": "E-LAPKIN", "ipasn-uploader": "IP-ASN"}
 ARRIVAL_S = 60.0  # routing's upload requests arrive within this
@@ -83,6 +93,29 @@ def _save_reports(
     return written
 
 
+@contextmanager
+def faults_injected(http: httpx.Client) -> Iterator[None]:
+    """The BKN simulator misbehaves (DEMO_FAULTS) inside the block; its faults are as before after it."""
+    args = [
+        "--seed",
+        "7",
+        "--latency-ms",
+        "20",
+        "--latency-jitter-ms",
+        "30",
+        "--rate-limit-rps",
+        "20",
+        *(f for spec in DEMO_FAULTS for f in ("--fault", spec)),
+    ]
+    demo = build_config(parse_args(args)).faults.model_dump(mode="json")
+    before = http.get(f"{BKN}/sim/faults").raise_for_status().json()
+    http.put(f"{BKN}/sim/faults", json=demo).raise_for_status()
+    try:
+        yield
+    finally:
+        http.put(f"{BKN}/sim/faults", json=before)
+
+
 def run(http: httpx.Client) -> bool:
     print("\n== Unggah ke BKN (uploads to the BKN simulator, faults on) ==")
     headers = _headers()
@@ -135,5 +168,5 @@ def run(http: httpx.Client) -> bool:
 
 
 if __name__ == "__main__":
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30) as client, faults_injected(client):
         sys.exit(0 if run(client) else 1)
