@@ -90,7 +90,7 @@ async def test_the_same_key_with_another_action_or_content_is_refused(complaints
     mismatch = await complaints.act(
         complaint_id, {**OFFICER, "Idempotency-Key": key()}, action="VERIFY", client_key=key()
     )
-    assert (mismatch.status_code, mismatch.json()["code"]) == (422, "CLIENT_KEY_MISMATCH")
+    assert (mismatch.status_code, mismatch.json()["code"]) == (409, "CLIENT_KEY_MISMATCH")
     history = (await complaints.client.get(f"/api/v1/complaints/{complaint_id}", headers=OFFICER)).json()
     assert [h["action"] for h in history["history"]] == ["RECEIVE", "POSTPONE"]
 

@@ -72,7 +72,7 @@ async def test_a_replayed_forged_or_missing_form_token_is_refused(complaints: An
     assert replayed.json()["message"].startswith("Formulir ini sudah pernah dikirim")
     forged = [("form_token", (None, token[:-4].encode() + b"AAAA")), ("content", (None, b"Palsu."))]
     answer = await complaints.client.post("/api/v1/public/complaints", files=forged)
-    assert (answer.status_code, answer.json()["code"]) == (422, "FORM_TOKEN_INVALID")
+    assert (answer.status_code, answer.json()["code"]) == (403, "FORM_TOKEN_INVALID")
     missing = await complaints.client.post(
         "/api/v1/public/complaints", files=[("content", (None, b"Tanpa."))]
     )

@@ -24,8 +24,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Schema-valid requests a schema cannot tell apart from good ones: a form token or SMS signature
 # that is not ours, a receipt, ticket or complaint we never issued, an action the complaint's
-# status or the caller's role does not allow. For those operations (each named exactly: filters
-# of one entry are alternatives) the refusals are expected answers; every other check is as is.
+# status or the caller's role does not allow, and a 401 on signed-in routes (a run without a
+# token). For those operations (each named exactly: filters of one entry are alternatives) the
+# refusals are expected answers; every other check is as is.
 CONFIG = """
 [[operations]]
 include-name = "POST /api/v1/public/complaints"
@@ -37,11 +38,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "409", "422"]
 
 [[operations]]
 include-name = "POST /api/v1/complaints/{complaint_id}/actions"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "403", "404", "409", "422"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 [[operations]]
 include-name = ["POST /api/v1/complaints", "POST /api/v1/survey/deliveries"]
-checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
 
 [[operations]]
 include-name = ["POST /api/v1/survey/{service_code}/responses", "POST /api/v1/public/complaints/{ticket_code}/replies"]

@@ -75,4 +75,4 @@ async def test_a_double_click_sent_at_once_is_one_registration(routing: Routing)
     history = (await routing.get("admin", f"/api/v1/cases/{case_id}")).json()["history"]
     assert [h["action"] for h in history] == ["opened", "register"]
     mismatch = await routing.post("admin", f"/api/v1/cases/{case_id}/forward", {"client_key": "a"}, key="b")
-    assert (mismatch.status_code, mismatch.json()["code"]) == (422, "CLIENT_KEY_MISMATCH")
+    assert (mismatch.status_code, mismatch.json()["code"]) == (409, "CLIENT_KEY_MISMATCH")

@@ -128,7 +128,7 @@ async def test_the_portal_cycle_runs_its_16_steps_with_a_loop_back(routing: Rout
     refused = await routing.post("admin", "/api/v1/cases", {"service_code": "PORTAL-INFO", "title": "X"})
     assert (refused.status_code, refused.json()["code"]) == (403, "START_FORBIDDEN")
     not_internal = await routing.post("data", "/api/v1/cases", {"service_code": "E-LAPKIN", "title": "X"})
-    assert (not_internal.status_code, not_internal.json()["code"]) == (422, "WORKFLOW_NOT_INTERNAL")
+    assert (not_internal.status_code, not_internal.json()["code"]) == (403, "WORKFLOW_NOT_INTERNAL")
 
     disposisi: dict[str, Any] = {"instructions": ["PROSES-LANJUT"], "recipients": [{"role": "pengolah-data"}]}
     first_round: list[tuple[str, str, Any]] = [

@@ -95,8 +95,9 @@ CLIENT_KEY_REUSED = ErrorSpec(
     "Kunci permintaan (Idempotency-Key) sudah dipakai untuk tindakan lain atau isi yang berbeda.",
     Problem.CONFLICT,
 )
+# Two keys that contradict each other: a conflict, not a malformed request.
 CLIENT_KEY_MISMATCH = ErrorSpec(
-    "CLIENT_KEY_MISMATCH", "Kunci permintaan pada header dan pada isi permintaan berbeda."
+    "CLIENT_KEY_MISMATCH", "Kunci permintaan pada header dan pada isi permintaan berbeda.", Problem.CONFLICT
 )
 
 # ---- public statistics ----
@@ -105,12 +106,17 @@ STATISTICS_PERIOD_INVALID = ErrorSpec(
 )
 
 # ---- public channels ----
+# The form token is the public form's anti-forgery proof: without a good one the post is
+# refused as a forged form is (403), whatever it carries.
 FORM_TOKEN_INVALID = ErrorSpec(
-    "FORM_TOKEN_INVALID", "Token formulir tidak sah; muat ulang formulir pengaduan lalu kirim kembali."
+    "FORM_TOKEN_INVALID",
+    "Token formulir tidak sah; muat ulang formulir pengaduan lalu kirim kembali.",
+    Problem.FORBIDDEN,
 )
 FORM_TOKEN_EXPIRED = ErrorSpec(
     "FORM_TOKEN_EXPIRED",
     "Token formulir sudah kedaluwarsa; muat ulang formulir pengaduan lalu kirim kembali.",
+    Problem.FORBIDDEN,
 )
 FORM_REPLAYED = ErrorSpec(
     "FORM_REPLAYED",

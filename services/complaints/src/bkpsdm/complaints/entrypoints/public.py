@@ -122,6 +122,10 @@ def build_public_router(
     async def submit(
         form_token: Annotated[str, Form(min_length=1, max_length=200, description="Dari GET form-token")],
         content: Annotated[str, Form(min_length=1, max_length=CONTENT_MAX, pattern=TEXT_PATTERN)],
+        # Not nullable: a multipart form has no null, only a part or none.
+        attachments: Annotated[
+            list[UploadFile], File(default_factory=list, description="PDF, PNG atau JPEG")
+        ],
         title: Annotated[str | None, Form(max_length=TITLE_MAX, pattern=TEXT_PATTERN)] = None,
         classification: Annotated[Classification, Form()] = Classification.PENGADUAN,
         anonim: Annotated[bool, Form(description="Identitas disembunyikan dari publik dan terlapor")] = False,
@@ -130,11 +134,10 @@ def build_public_router(
         reporter_email: Annotated[str | None, Form(max_length=254)] = None,
         reporter_phone: Annotated[str | None, Form(max_length=32)] = None,
         receipt_number: Annotated[str | None, Form(max_length=64, pattern=TEXT_PATTERN)] = None,
-        attachments: Annotated[list[UploadFile] | None, File(description="PDF, PNG atau JPEG")] = None,
     ) -> ReceiptView:
         nonce = tokens.check(form_token, ctx.clock.now())
         files = []
-        for upload in attachments or []:
+        for upload in attachments:
             # Read at most one byte past the limit: the limit decides, not the declared size.
             files.append((upload.filename, await upload.read(ctx.attachment_limits.max_bytes + 1)))
         new = NewComplaint(

@@ -18,8 +18,6 @@ from bkpsdm.complaints.domain.statistics import FIRST_YEAR
 from bkpsdm.complaints.service import ComplaintsContext, ComplaintsUnitOfWork
 from bkpsdm.complaints.survey import SurveyContext
 
-Year = Annotated[int, Query(description=f"Tahun, {FIRST_YEAR} sampai tahun depan")]
-
 
 class ElementView(BaseModel):
     code: str
@@ -96,6 +94,12 @@ def build_statistics_router(
 
     def now() -> datetime:
         return ctx.clock.now().astimezone(ctx.calendar.zone)
+
+    # The years in the schema, so a fuzzer's schema-valid year is one the service answers.
+    last_year = now().year + 1
+    Year = Annotated[  # a type alias, built here because its bound is this year's
+        int, Query(ge=FIRST_YEAR, le=last_year, description=f"Tahun, {FIRST_YEAR} sampai {last_year}")
+    ]
 
     @router.get(
         "/api/v1/ikm/summary",

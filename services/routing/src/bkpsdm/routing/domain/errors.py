@@ -25,8 +25,9 @@ CLIENT_KEY_REUSED = ErrorSpec(
     "Kunci permintaan (Idempotency-Key) sudah dipakai untuk tindakan lain atau isi yang berbeda.",
     Problem.CONFLICT,
 )
+# Two keys that contradict each other: a conflict, not a malformed request.
 CLIENT_KEY_MISMATCH = ErrorSpec(
-    "CLIENT_KEY_MISMATCH", "Kunci permintaan pada header dan pada isi permintaan berbeda.", Problem.INVALID
+    "CLIENT_KEY_MISMATCH", "Kunci permintaan pada header dan pada isi permintaan berbeda.", Problem.CONFLICT
 )
 INSTRUCTION_UNKNOWN = ErrorSpec(
     "INSTRUCTION_UNKNOWN", "Kode instruksi disposisi tidak dikenal.", Problem.INVALID
@@ -57,12 +58,13 @@ RECAP_MISSING = ErrorSpec(
     "RECAP_MISSING", "Pengajuan ini tidak memiliki rekap yang dapat diunggah.", Problem.CONFLICT
 )
 WORKFLOW_UNKNOWN = ErrorSpec(
-    "WORKFLOW_UNKNOWN", "Alur kerja untuk kode layanan ini tidak dikenal.", Problem.INVALID
+    "WORKFLOW_UNKNOWN", "Alur kerja untuk kode layanan ini tidak dikenal.", Problem.NOT_FOUND
 )
+# Well-formed, but not for officials to start: it begins with a unit's submission at intake.
 WORKFLOW_NOT_INTERNAL = ErrorSpec(
     "WORKFLOW_NOT_INTERNAL",
     "Layanan ini dimulai oleh pengajuan Perangkat Daerah melalui loket, bukan dari dalam BKPSDM.",
-    Problem.INVALID,
+    Problem.FORBIDDEN,
 )
 START_FORBIDDEN = ErrorSpec(
     "START_FORBIDDEN", "Peran Anda tidak dapat memulai alur kerja ini.", Problem.FORBIDDEN

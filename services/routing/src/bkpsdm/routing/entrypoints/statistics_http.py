@@ -60,6 +60,8 @@ def build_statistics_router(
     unit_of_work: Callable[[], StatisticsUnitOfWork], ctx: RoutingContext
 ) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["statistik (publik)"])
+    # The years in the schema, so a fuzzer's schema-valid year is one the service answers.
+    last_year = ctx.clock().astimezone(ctx.sla.calendar.zone).year + 1
 
     @router.get(
         "/statistics",
@@ -67,8 +69,12 @@ def build_statistics_router(
         responses=error_responses(errors.STATISTICS_PERIOD_INVALID),
     )
     async def statistics(
-        year: Annotated[int, Query(description=f"Tahun, {FIRST_YEAR} sampai tahun depan")],
-        month: Annotated[int | None, Query(description="Bulan 1-12; tanpa bulan: setahun penuh")] = None,
+        year: Annotated[
+            int, Query(ge=FIRST_YEAR, le=last_year, description=f"Tahun, {FIRST_YEAR} sampai {last_year}")
+        ],
+        month: Annotated[
+            int | None, Query(ge=1, le=12, description="Bulan 1-12; tanpa bulan: setahun penuh")
+        ] = None,
     ) -> StatisticsView:
         """Per layanan: berkas masuk, selesai, berjalan, pernah dikembalikan, dan kepatuhan SLA."""
         found = await service_statistics(unit_of_work(), ctx, year, month)
