@@ -296,7 +296,15 @@ class OutboxRelay:
         # Per slot (LATERAL), the slot's next rows after that slot's cursor: the (slot, seq)
         # index yields them in order and the LIMIT stops early, for one hot slot as for many
         # (asking for several slots at once in one ORDER BY sorted every pending row of them).
+        # The held keys are computed once per claim (MATERIALIZED): as a correlated NOT EXISTS,
+        # a plan made on statistics taken while nothing was pending scanned every pending row
+        # for each claimed one (29 s for 7,600 rows; past the command timeout for 38,000).
         self._claim_sql = f"""
+            WITH held AS MATERIALIZED (
+                SELECT b.topic, b.aggregateid, min(b.seq) AS seq FROM {q}.outbox b
+                WHERE b.sent_at IS NULL AND (b.parked_at IS NOT NULL OR b.attempts > 0)
+                GROUP BY b.topic, b.aggregateid
+            )
             SELECT r.* FROM unnest($1::smallint[], $2::bigint[]) AS s(slot, after)
             CROSS JOIN LATERAL (
                 SELECT o.seq, o.slot, o.id, o.topic, o.aggregateid, o.payload::text AS payload,
@@ -304,9 +312,8 @@ class OutboxRelay:
                 FROM {q}.outbox o
                 WHERE o.slot = s.slot AND o.sent_at IS NULL AND o.parked_at IS NULL AND o.seq > s.after
                   AND NOT EXISTS (
-                    SELECT 1 FROM {q}.outbox b
-                    WHERE b.sent_at IS NULL AND (b.parked_at IS NOT NULL OR b.attempts > 0)
-                      AND b.topic = o.topic AND b.aggregateid = o.aggregateid AND b.seq < o.seq)
+                    SELECT 1 FROM held h
+                    WHERE h.topic = o.topic AND h.aggregateid = o.aggregateid AND h.seq < o.seq)
                 ORDER BY o.seq LIMIT $3
             ) r
             ORDER BY r.seq
