@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 
 from bkpsdm.attendance_gateway import service
-from bkpsdm.attendance_gateway.adapters.repository import NewPunch, PostgresGatewayUnitOfWork
+from bkpsdm.attendance_gateway.adapters.repository import PostgresGatewayUnitOfWork
+from bkpsdm.attendance_gateway.adapters.zk_log import RawPunch
 from bkpsdm.attendance_gateway.settings import IDENTITY
 from bkpsdm.common.db import quote_schema
 
@@ -35,20 +35,11 @@ async def test_users_mapped_during_a_polls_batch_get_the_punches_it_stored_unmap
 
         async with unit_of_work() as uow:
             [lease] = await uow.polling.claim("test-poller", 1, 30)
-        punch = NewPunch(
-            idempotency_key="SN1|1001|2026-11-02T07:25:00|0",
-            terminal_id=terminal_id,
-            serial="SN1",
-            user_id="1001",
-            punched_at=datetime(2026, 11, 2, 7, 25, tzinfo=ZoneInfo("Asia/Jakarta")),
-            verify_type=1,
-            punch_state=0,
-            nip=None,
-        )
+        punch = RawPunch(0, "1001", datetime(2026, 11, 2, 7, 25), verify_type=1, punch_state=0)
         async with unit_of_work() as batch:  # a poll's batch, as apply_poll runs it
             assert await batch.polling.lock_lease(lease, 30)
-            assert await batch.polling.nips(terminal_id) == {}
-            await batch.polling.insert_punches([punch], datetime.now(ZoneInfo("UTC")))
+            stored = await batch.punches.store(lease.terminal, "SN1", [punch], datetime.now(UTC), "cid")
+            assert stored == (1, 0)  # stored, not announced: user 1001 is not mapped yet
             mapping = asyncio.create_task(
                 service.map_users(unit_of_work(), terminal_id, [("1001", NIP)], "cid")
             )

@@ -51,7 +51,7 @@ def _drop_break(doc: Doc) -> None:
         (_set(["schedules", "normal", "days", "monday", "end"], "07:00"), "end must be after start"),
         (_set(["schedules", "normal", "days", "funday"], {"start": "08:00", "end": "09:00"}), "funday"),
         (_overlapping_override, "overlap"),
-        (_set(["overrides", 0, "last_day"], "2026-02-01"), "last_day is before first_day"),
+        (_set(["overrides", 0, "last_day"], "2024-03-01"), "last_day is before first_day"),
         (_set(["bands", 1, "from_minute"], 32), "must start at minute 31"),
         (_set(["bands", 3, "to_minute"], 500), "open-ended"),
         (_set(["bands", 2, "tl"], "TL1"), "unique"),

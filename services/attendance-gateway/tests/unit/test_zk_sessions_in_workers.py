@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from bkpsdm.attendance_gateway.adapters.workers import SessionWorkers
-from bkpsdm.attendance_gateway.adapters.zk_session import SessionJob, run_session
+from bkpsdm.attendance_gateway.adapters.zk_session import SessionJob, SessionMessage, run_session
 from bkpsdm.simulators.zk_terminal import FleetThread, RecordLayout, Terminal, TerminalConfig, UserLayout
 
 
@@ -139,7 +139,7 @@ def punch_when_capturing(fleet: FleetThread, index: int, user_id: str) -> None:
 
 async def test_a_capture_session_reads_the_log_then_streams_live_punches(fleet: FleetThread) -> None:
     workers = SessionWorkers(1)
-    received: list[tuple[str, str, object, int, int]] = []
+    received: list[SessionMessage] = []
     try:
         pusher = asyncio.create_task(asyncio.to_thread(punch_when_capturing, fleet, 0, "1003"))
         result = await workers.run(job(fleet, 0, action="capture", capture_s=2.0), 30, received.append)
@@ -151,6 +151,6 @@ async def test_a_capture_session_reads_the_log_then_streams_live_punches(fleet: 
     assert (
         len(result.log.punches) == len(fleet.terminal(0).punches) - 1
     )  # the log as it was, then the live one
-    assert [(serial, user_id) for serial, user_id, *_ in received] == [("W0", "1003")]
+    assert [(m[0], m[1]) if isinstance(m, tuple) else m for m in received] == [("W0", "1003")]
     assert result.extra["live_events"] == 1
     assert fleet.call(lambda: fleet.terminal(0).enabled)

@@ -19,7 +19,13 @@ from prometheus_client import Gauge
 from bkpsdm.attendance_gateway import service
 from bkpsdm.attendance_gateway.adapters.repository import Lease
 from bkpsdm.attendance_gateway.adapters.workers import SessionWorkers
-from bkpsdm.attendance_gateway.adapters.zk_session import Action, LiveEvent, SessionJob, SessionResult
+from bkpsdm.attendance_gateway.adapters.zk_session import (
+    Action,
+    LogChunk,
+    SessionJob,
+    SessionMessage,
+    SessionResult,
+)
 from bkpsdm.attendance_gateway.domain import errors
 from bkpsdm.attendance_gateway.domain.terminal import Transport
 from bkpsdm.attendance_gateway.service import LeaseLost, PollPolicy, UnitOfWorkFactory
@@ -60,9 +66,10 @@ class Poller:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._working: set[str] = set()  # terminal ids whose leases this process renews
         self._tasks: list[asyncio.Task[None]] = []
-        # A finished poll frees a worker: claim again at once rather than at the next tick
-        # (with only the tick, a process could never poll more than `workers` terminals a tick).
-        self._worker_freed = asyncio.Event()
+        # A finished poll frees a worker, and a terminal enabled here is due: claim again at
+        # once rather than at the next tick (with only the tick, a process could never poll
+        # more than `workers` terminals a tick, and a new terminal would wait up to a tick).
+        self._claim_now = asyncio.Event()
 
     def start(self) -> None:
         self._tasks = [
@@ -96,6 +103,8 @@ class Poller:
             time_zone=t.time_zone,
             clear_if_published=clear_if_published,
             capture_s=capture_s,
+            # A big log is stored chunk by chunk while the session still hands the rest over.
+            chunk_size=self.policy.batch_size if action in ("poll", "capture") else 0,
         )
 
     async def exclusive_session(
@@ -142,12 +151,16 @@ class Poller:
             except Exception as exc:
                 log.warning("poller.claim_failed", error=describe(exc))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._worker_freed.wait(), self._tick_s)
-            self._worker_freed.clear()
+                await asyncio.wait_for(self._claim_now.wait(), self._tick_s)
+            self._claim_now.clear()
 
     def _poll_done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._worker_freed.set()
+        self._claim_now.set()
+
+    def wake(self) -> None:
+        """Claim due terminals now (one was registered or enabled through this process)."""
+        self._claim_now.set()
 
     async def _heartbeat(self) -> None:
         while True:
@@ -180,13 +193,13 @@ class Poller:
                     async with self._uow() as uow:
                         clear = await uow.polling.all_published(t.terminal_id, ATTENDANCE_PUNCHES.name)
                 job = self._job(lease, action, clear)
-                live: asyncio.Queue[LiveEvent | None] = asyncio.Queue()
+                streamed: asyncio.Queue[SessionMessage | None] = asyncio.Queue()
                 loop = asyncio.get_running_loop()
 
-                def hand_over(event: LiveEvent) -> None:  # called on a session thread
-                    loop.call_soon_threadsafe(live.put_nowait, event)
+                def hand_over(message: SessionMessage) -> None:  # called on a session thread
+                    loop.call_soon_threadsafe(streamed.put_nowait, message)
 
-                storing = asyncio.create_task(self._store_live(lease, live, correlation_id))
+                storing = asyncio.create_task(self._store_streamed(lease, streamed, correlation_id))
                 try:
                     result = await self.workers.run(
                         job,
@@ -196,25 +209,49 @@ class Poller:
                 except Exception as exc:  # no worker could be started: a failed poll like any other
                     result = SessionResult(ok=False, reason="WORKER_FAILED", detail=describe(exc))
                 finally:
-                    live.put_nowait(None)
-                    await storing
+                    streamed.put_nowait(None)
+                    streamed_new = await storing
+                if streamed_new is None:
+                    return  # the lease lapses and the terminal is polled again from the checkpoint
                 # A live-capture terminal's sessions follow each other: the window is the interval.
-                await self._store(lease, result, started, correlation_id, 0.0 if job.capture_s else None)
+                await self._store(
+                    lease, result, started, correlation_id, 0.0 if job.capture_s else None, streamed_new
+                )
         finally:
             self._working.discard(t.terminal_id)
 
-    async def _store_live(
-        self, lease: Lease, events: asyncio.Queue[LiveEvent | None], correlation_id: str
-    ) -> None:
-        while (event := await events.get()) is not None:
+    async def _store_streamed(
+        self, lease: Lease, messages: asyncio.Queue[SessionMessage | None], correlation_id: str
+    ) -> int | None:
+        """Store what the session hands over before its result: a big log's chunks, in order,
+        and live events. The punches the chunks added; None once a chunk could not be stored
+        (the checkpoint must not skip it: the rest of this read is dropped)."""
+        added: int | None = 0
+        t = lease.terminal
+        while (message := await messages.get()) is not None:
+            if isinstance(message, LogChunk):
+                if added is None:
+                    continue
+                try:
+                    added += await service.store_log_chunk(
+                        self._uow, lease, message, self.policy, correlation_id
+                    )
+                except LeaseLost:
+                    log.warning("terminal.lease_lost", terminal_id=t.terminal_id)
+                    added = None
+                except Exception as exc:
+                    log.error("terminal.poll_store_failed", terminal_id=t.terminal_id, error=describe(exc))
+                    added = None
+                continue
             try:
-                await service.store_live_punch(self._uow, lease, event, self.policy, correlation_id)
+                await service.store_live_punch(self._uow, lease, message, self.policy, correlation_id)
             except Exception as exc:  # the next full pull reads it from the log
                 log.warning(
                     "terminal.live_punch_not_stored",
-                    terminal_id=lease.terminal.terminal_id,
+                    terminal_id=t.terminal_id,
                     error=describe(exc),
                 )
+        return added
 
     async def _store(
         self,
@@ -223,11 +260,12 @@ class Poller:
         started: datetime,
         correlation_id: str,
         next_poll_in_s: float | None = None,
+        streamed_new: int = 0,
     ) -> None:
         t = lease.terminal
         try:
             outcome = await service.apply_poll(
-                self._uow, lease, result, self.policy, started, correlation_id, next_poll_in_s
+                self._uow, lease, result, self.policy, started, correlation_id, next_poll_in_s, streamed_new
             )
         except LeaseLost:
             log.warning("terminal.lease_lost", terminal_id=t.terminal_id)

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bkpsdm.attendance_gateway.adapters.repository import Lease, NewPunch, PostgresGatewayUnitOfWork
-from bkpsdm.attendance_gateway.adapters.zk_log import RawPunch, punch_key, record_key
-from bkpsdm.attendance_gateway.adapters.zk_session import LiveEvent, SessionResult
+from bkpsdm.attendance_gateway.adapters.repository import Lease, PostgresGatewayUnitOfWork
+from bkpsdm.attendance_gateway.adapters.zk_log import RawPunch, record_key
+from bkpsdm.attendance_gateway.adapters.zk_session import LiveEvent, LogChunk, SessionResult
 from bkpsdm.attendance_gateway.domain import errors
 from bkpsdm.attendance_gateway.domain.terminal import Registration, Terminal, check_user_mapping, new_terminal
 from bkpsdm.common.contracts import (
@@ -179,22 +179,6 @@ async def terminal_counts(uow: PostgresGatewayUnitOfWork) -> dict[str, int]:
 # --- polling ---
 
 
-def _punch_event(lease: Lease, serial: str, p: RawPunch, nip: str, zone: ZoneInfo) -> AttendancePunched:
-    t = lease.terminal
-    return AttendancePunched(
-        idempotency_key=punch_key(serial, p.user_id, p.timestamp, p.punch_state),
-        nip=nip,
-        terminal_id=t.terminal_id,
-        terminal_serial=serial,
-        user_id=p.user_id,
-        punched_at=p.timestamp.replace(tzinfo=zone),
-        time_zone=t.time_zone,
-        verify_type=p.verify_type,
-        punch_state=p.punch_state,
-        unit=t.unit,
-    )
-
-
 @dataclass(frozen=True)
 class PollOutcome:
     status: str
@@ -301,6 +285,28 @@ def poll_health(
     return status, reason, detail, streak, drift, drift_alert, events
 
 
+async def store_log_chunk(
+    new_uow: UnitOfWorkFactory,
+    lease: Lease,
+    chunk: LogChunk,
+    policy: PollPolicy,
+    correlation_id: str,
+    read_at: datetime | None = None,
+) -> int:
+    """A part of a log read (not its end): its new punches, their events and the checkpoint
+    past it in one transaction fenced by the lease; how many punches were new."""
+    t = lease.terminal
+    last = chunk.punches[-1]
+    async with new_uow() as uow:
+        if not await uow.polling.lock_lease(lease, policy.lease_s):
+            raise LeaseLost(t.terminal_id)
+        stored, _ = await uow.punches.store(
+            t, chunk.serial, chunk.punches, read_at or datetime.now(UTC), correlation_id
+        )
+        await uow.polling.advance(lease, last.position + 1, record_key(chunk.serial, last))
+    return stored
+
+
 async def apply_poll(
     new_uow: UnitOfWorkFactory,
     lease: Lease,
@@ -309,83 +315,59 @@ async def apply_poll(
     started_at: datetime,
     correlation_id: str,
     next_poll_in_s: float | None = None,
+    streamed_new: int = 0,
 ) -> PollOutcome:
-    """Store what one session read: new punches and checkpoint batch by batch, then the health."""
+    """Store what one session read: new punches and checkpoint batch by batch, then the health.
+    `streamed_new`: new punches of the chunks the session handed over (and were stored) before
+    its result, which holds the rest of the log."""
     t = lease.terminal
-    zone = ZoneInfo(t.time_zone)
     now = datetime.now(UTC)
     parsed = result.log if result.ok else None
     serial = result.serial or ""
     punches = parsed.punches if parsed is not None else []
     size = policy.batch_size
     batches = [punches[i : i + size] for i in range(0, len(punches), size)] or [[]]
-    new_total = 0
+    new_total = streamed_new
     live = lease.terminal.live_capture and lease.checkpoint > 0  # live capture ran since the last read
-    for index, batch in enumerate(batches):
-        last_batch = index == len(batches) - 1
-        async with new_uow() as uow:
-            if not await uow.polling.lock_lease(lease, policy.lease_s):
-                raise LeaseLost(t.terminal_id)
-            if batch:
-                nip_of = await uow.polling.nips(t.terminal_id)
-                rows = [
-                    NewPunch(
-                        idempotency_key=punch_key(serial, p.user_id, p.timestamp, p.punch_state),
-                        terminal_id=t.terminal_id,
-                        serial=serial,
-                        user_id=p.user_id,
-                        punched_at=p.timestamp.replace(tzinfo=zone),
-                        verify_type=p.verify_type,
-                        punch_state=p.punch_state,
-                        nip=nip_of.get(p.user_id),
-                    )
-                    for p in batch
-                ]
-                inserted = await uow.polling.insert_punches(rows, now)
-                new_total += len(inserted)
-                await uow.batch.add_many(
-                    ATTENDANCE_PUNCHES,
-                    (
-                        _punch_event(lease, serial, p, row.nip, zone)
-                        for p, row in zip(batch, rows, strict=True)
-                        if row.nip is not None and row.idempotency_key in inserted
-                    ),
-                    correlation_id,
-                )
-            if parsed is not None and not last_batch:
-                await uow.polling.advance(lease, batch[-1].position + 1, record_key(serial, batch[-1]))
-            if last_batch:
-                status, reason, detail, streak, drift, drift_alert, events = poll_health(
-                    lease, result, policy, now, new_total if live else 0
-                )
-                if parsed is not None and result.cleared:
-                    await uow.polling.log_cleared(lease)
-                    log.info("terminal.log_cleared", terminal_id=t.terminal_id, records=parsed.count)
-                elif parsed is not None:
-                    last = parsed.last_record
-                    await uow.polling.advance(
-                        lease, parsed.count, None if last is None else record_key(serial, last)
-                    )
-                await uow.batch.add_many(TERMINAL_STATUS, events, correlation_id)
-                await uow.polling.finish(
-                    lease,
-                    next_poll_in_s=t.poll_interval_s if next_poll_in_s is None else next_poll_in_s,
-                    status=status,
-                    reason=reason,
-                    detail=detail,
-                    failure_streak=streak,
-                    attempted_at=now,
-                    succeeded=result.ok,
-                    serial=result.serial,
-                    firmware=result.firmware,
-                    drift_s=drift,
-                    drift_alert=drift_alert,
-                    records=result.records,
-                    records_capacity=result.records_capacity,
-                    users=result.users,
-                    started_at=started_at,
-                    new_punches=new_total,
-                )
+    for batch in batches[:-1]:
+        new_total += await store_log_chunk(
+            new_uow, lease, LogChunk(serial, batch), policy, correlation_id, now
+        )
+    async with new_uow() as uow:
+        if not await uow.polling.lock_lease(lease, policy.lease_s):
+            raise LeaseLost(t.terminal_id)
+        if batches[-1]:
+            stored, _ = await uow.punches.store(t, serial, batches[-1], now, correlation_id)
+            new_total += stored
+        status, reason, detail, streak, drift, drift_alert, events = poll_health(
+            lease, result, policy, now, new_total if live else 0
+        )
+        if parsed is not None and result.cleared:
+            await uow.polling.log_cleared(lease)
+            log.info("terminal.log_cleared", terminal_id=t.terminal_id, records=parsed.count)
+        elif parsed is not None:
+            last = parsed.last_record
+            await uow.polling.advance(lease, parsed.count, None if last is None else record_key(serial, last))
+        await uow.batch.add_many(TERMINAL_STATUS, events, correlation_id)
+        await uow.polling.finish(
+            lease,
+            next_poll_in_s=t.poll_interval_s if next_poll_in_s is None else next_poll_in_s,
+            status=status,
+            reason=reason,
+            detail=detail,
+            failure_streak=streak,
+            attempted_at=now,
+            succeeded=result.ok,
+            serial=result.serial,
+            firmware=result.firmware,
+            drift_s=drift,
+            drift_alert=drift_alert,
+            records=result.records,
+            records_capacity=result.records_capacity,
+            users=result.users,
+            started_at=started_at,
+            new_punches=new_total,
+        )
     return PollOutcome(status, reason, new_total, tuple(events))
 
 
@@ -395,28 +377,12 @@ async def store_live_punch(
     """One live event: stored and announced at once (fenced by the lease); False if known."""
     serial, user_id, timestamp, verify_type, punch_state = event
     t = lease.terminal
-    zone = ZoneInfo(t.time_zone)
     raw = RawPunch(-1, user_id, timestamp, verify_type, punch_state)
     async with new_uow() as uow:
         if not await uow.polling.lock_lease(lease, policy.lease_s):
             raise LeaseLost(t.terminal_id)
-        nip = (await uow.polling.nips(t.terminal_id)).get(user_id)
-        row = NewPunch(
-            idempotency_key=punch_key(serial, user_id, timestamp, punch_state),
-            terminal_id=t.terminal_id,
-            serial=serial,
-            user_id=user_id,
-            punched_at=timestamp.replace(tzinfo=zone),
-            verify_type=verify_type,
-            punch_state=punch_state,
-            nip=nip,
-        )
-        inserted = await uow.polling.insert_punches([row], datetime.now(UTC))
-        if inserted and nip is not None:
-            await uow.batch.add_many(
-                ATTENDANCE_PUNCHES, [_punch_event(lease, serial, raw, nip, zone)], correlation_id
-            )
-    return bool(inserted)
+        stored, _ = await uow.punches.store(t, serial, [raw], datetime.now(UTC), correlation_id)
+    return stored > 0
 
 
 # --- requests: diagnosis (from routing's repair workflow) and time sync ---

@@ -11,6 +11,7 @@ import asyncpg
 
 from bkpsdm.attendance_gateway.adapters.attendance_repository import PostgresAttendanceRepository
 from bkpsdm.attendance_gateway.adapters.comm_keys import CommKeySealer, CommKeyUnreadable
+from bkpsdm.attendance_gateway.adapters.punch_store import PunchStore
 from bkpsdm.attendance_gateway.domain.terminal import Terminal, Transport
 from bkpsdm.common.db import Connection, Database, quote_schema
 from bkpsdm.common.events import Event
@@ -33,18 +34,6 @@ class Lease:
     last_success_at: datetime | None
     records: int | None = None  # as of the previous poll
     records_capacity: int | None = None
-
-
-@dataclass(frozen=True)
-class NewPunch:
-    idempotency_key: str
-    terminal_id: str
-    serial: str
-    user_id: str
-    punched_at: datetime
-    verify_type: int
-    punch_state: int
-    nip: str | None
 
 
 def _terminal(row: asyncpg.Record, sealer: CommKeySealer | None) -> Terminal:
@@ -337,38 +326,6 @@ class PostgresPollingRepository:
             uuid.UUID(terminal_id),
         )
 
-    async def nips(self, terminal_id: str) -> dict[str, str]:
-        rows = await self._conn.fetch(
-            f"SELECT user_id, nip FROM {self._s}.terminal_users WHERE terminal_id=$1", uuid.UUID(terminal_id)
-        )
-        return {r["user_id"]: r["nip"] for r in rows}
-
-    async def insert_punches(self, punches: Sequence[NewPunch], published_at: datetime) -> set[str]:
-        """Insert what is new (ON CONFLICT on the idempotency key); the keys actually inserted."""
-        if not punches:
-            return set()
-        rows = await self._conn.fetch(
-            f"""
-            INSERT INTO {self._s}.punches (idempotency_key, terminal_id, serial, user_id, punched_at,
-                verify_type, punch_state, nip, published_at)
-            SELECT k, $2::uuid, s, u, p, v, st, n, CASE WHEN n IS NULL THEN NULL ELSE $9::timestamptz END
-            FROM unnest($1::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::int[],
-                        $8::text[]) AS x(k, s, u, p, v, st, n)
-            ON CONFLICT (idempotency_key) DO NOTHING
-            RETURNING idempotency_key
-            """,
-            [p.idempotency_key for p in punches],
-            uuid.UUID(punches[0].terminal_id),
-            [p.serial for p in punches],
-            [p.user_id for p in punches],
-            [p.punched_at for p in punches],
-            [p.verify_type for p in punches],
-            [p.punch_state for p in punches],
-            [p.nip for p in punches],
-            published_at,
-        )
-        return {r["idempotency_key"] for r in rows}
-
     async def held_punches(self, terminal_id: str, user_ids: Sequence[str]) -> list[asyncpg.Record]:
         return await self._conn.fetch(
             f"SELECT * FROM {self._s}.punches WHERE terminal_id=$1 AND user_id = ANY($2::text[])"
@@ -503,6 +460,7 @@ class PostgresGatewayUnitOfWork(PostgresUnitOfWork):
     attendance: PostgresAttendanceRepository
     terminals: PostgresTerminalRepository
     polling: PostgresPollingRepository
+    punches: PunchStore
     batch: BatchOutbox
 
     def __init__(self, db: Database, source: str, sealer: CommKeySealer | None = None) -> None:
@@ -513,4 +471,5 @@ class PostgresGatewayUnitOfWork(PostgresUnitOfWork):
         self.attendance = PostgresAttendanceRepository(conn, schema)
         self.terminals = PostgresTerminalRepository(conn, schema, self._sealer)
         self.polling = PostgresPollingRepository(conn, schema, self._sealer)
+        self.punches = PunchStore(conn, schema, self._source)
         self.batch = BatchOutbox(conn, schema, self._source)

@@ -20,7 +20,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
-from bkpsdm.attendance_gateway.adapters.zk_session import LiveEvent, SessionJob, SessionResult, run_session
+from bkpsdm.attendance_gateway.adapters.zk_session import (
+    SessionJob,
+    SessionMessage,
+    SessionResult,
+    run_session,
+)
 from bkpsdm.common.logs import get_logger
 
 log = get_logger(__name__)
@@ -72,10 +77,10 @@ class _Worker:
             raise RuntimeError("session worker did not start")
 
     def call(
-        self, job: SessionJob, deadline_s: float, on_event: Callable[[LiveEvent], None] | None = None
+        self, job: SessionJob, deadline_s: float, on_event: Callable[[SessionMessage], None] | None = None
     ) -> SessionResult | None:
         """The result, or None when the deadline passed or the worker died (it is then killed).
-        Live events streamed before the result go to `on_event` as they arrive."""
+        Live events and log chunks streamed before the result go to `on_event` as they arrive."""
         deadline = time.monotonic() + deadline_s
         try:
             self._jobs.send(job)
@@ -117,9 +122,9 @@ class SessionWorkers:
         self.killed = 0
 
     async def run(
-        self, job: SessionJob, deadline_s: float, on_event: Callable[[LiveEvent], None] | None = None
+        self, job: SessionJob, deadline_s: float, on_event: Callable[[SessionMessage], None] | None = None
     ) -> SessionResult:
-        """`on_event` is called on a worker thread: hand events over to the loop thread-safely."""
+        """`on_event` is called on a worker thread: hand messages over to the loop thread-safely."""
         async with self._slots:
             loop = asyncio.get_running_loop()
             worker = self._idle.pop() if self._idle else await loop.run_in_executor(self._threads, _Worker)

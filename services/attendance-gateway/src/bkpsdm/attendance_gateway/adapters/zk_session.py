@@ -12,7 +12,7 @@ import contextlib
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -35,6 +35,19 @@ LiveEvent = tuple[str, str, datetime, int, int]
 
 
 @dataclass(frozen=True)
+class LogChunk:
+    """Punches of a big log handed over while the session goes on: the gateway stores one
+    chunk while the next is still on its way, instead of waiting for the whole log."""
+
+    serial: str
+    punches: list[RawPunch]
+
+
+# What a session streams to the gateway before its result.
+SessionMessage = LiveEvent | LogChunk
+
+
+@dataclass(frozen=True)
 class SessionJob:
     address: str
     port: int
@@ -47,7 +60,10 @@ class SessionJob:
     time_zone: str = "UTC"
     # Clear the log if it holds exactly what was handled and durably published (`start` records).
     clear_if_published: bool = False
-    capture_s: float = 0.0  # "capture": after the log, listen to live events this long  # the terminal's zone: sync_time sets its clock to the local time there
+    capture_s: float = 0.0  # "capture": after the log, listen to live events this long
+    # Hand a log's punches over in chunks of this many (all but the last chunk, which stays in
+    # the result with the log's outcome); 0: the whole log comes with the result.
+    chunk_size: int = 0
 
 
 @dataclass
@@ -87,7 +103,7 @@ def _failure(exc: BaseException) -> tuple[str, str]:
     return "PROTOCOL_ERROR", f"{type(exc).__name__}: {text}"
 
 
-def run_session(job: SessionJob, emit: Callable[[LiveEvent], None] | None = None) -> SessionResult:
+def run_session(job: SessionJob, emit: Callable[[SessionMessage], None] | None = None) -> SessionResult:
     result = SessionResult(ok=False)
     zk = ZK(
         job.address,
@@ -123,6 +139,8 @@ def run_session(job: SessionJob, emit: Callable[[LiveEvent], None] | None = None
                     result.cleared = bool(conn.clear_attendance())
             finally:
                 conn.enable_device()
+            if emit is not None and job.chunk_size > 0 and result.log is not None:
+                result.log = _hand_over(result.log, result.serial or "", job.chunk_size, emit)
         if job.action == "capture" and emit is not None:
             result.extra["live_events"] = _capture(conn, job, result.serial or "", emit)
         result.ok = True
@@ -135,7 +153,15 @@ def run_session(job: SessionJob, emit: Callable[[LiveEvent], None] | None = None
     return result
 
 
-def _capture(conn: Any, job: SessionJob, serial: str, emit: Callable[[LiveEvent], None]) -> int:
+def _hand_over(log: ParsedLog, serial: str, size: int, emit: Callable[[SessionMessage], None]) -> ParsedLog:
+    """Emit every full chunk of the log's punches but the last; the log with that last chunk."""
+    last = (len(log.punches) - 1) // size * size if log.punches else 0
+    for start in range(0, last, size):
+        emit(LogChunk(serial, log.punches[start : start + size]))
+    return replace(log, punches=log.punches[last:])
+
+
+def _capture(conn: Any, job: SessionJob, serial: str, emit: Callable[[SessionMessage], None]) -> int:
     """Stream live attendance events for `job.capture_s` seconds; how many arrived."""
     until = time.monotonic() + job.capture_s
     received = 0

@@ -157,7 +157,10 @@ def build_router(
         responses=error_responses(*_REGISTRATION, *_AUTH, *_BODY),
     )
     async def register(request: TerminalRequest, _principal: Technician) -> TerminalView:
-        return TerminalView.of(await service.register_terminal(unit_of_work(), request.registration()))
+        terminal = await service.register_terminal(unit_of_work(), request.registration())
+        if terminal.enabled:
+            poller.wake()
+        return TerminalView.of(terminal)
 
     @router.get("/terminals", response_model=list[TerminalView], responses=error_responses(*_AUTH))
     async def terminals(_principal: Technician) -> list[TerminalView]:
@@ -177,11 +180,12 @@ def build_router(
         responses=error_responses(errors.TERMINAL_NOT_FOUND, *_REGISTRATION, *_AUTH, *_BODY),
     )
     async def update(terminal_id: str, request: TerminalRequest, _principal: Technician) -> TerminalView:
-        return TerminalView.of(
-            await service.update_terminal(
-                unit_of_work(), terminal_id, request.registration(), keep_comm_key=request.comm_key is None
-            )
+        terminal = await service.update_terminal(
+            unit_of_work(), terminal_id, request.registration(), keep_comm_key=request.comm_key is None
         )
+        if terminal.enabled:
+            poller.wake()
+        return TerminalView.of(terminal)
 
     @router.put(
         "/terminals/{terminal_id}/users",
