@@ -18,19 +18,12 @@ from bkpsdm.intake.settings import IDENTITY
 from bkpsdm.testing.auth import token_for
 from bkpsdm.testing.infra import Infra
 from bkpsdm.testing.processes import ServiceProcess
-from bkpsdm.testing.schemathesis import run_schemathesis, summary_has_failures
+from bkpsdm.testing.schemathesis import assert_schemathesis_finds_nothing
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-# A schema-valid multipart body can still carry a file whose content its requirement does not
-# take, or a recap with row errors: JSON Schema cannot say what is inside a file. For that one
-# operation 413/415/422 are expected answers to schema-valid data; every other check is as is.
-CONFIG = """
-[[operations]]
-include-path = "/api/v1/submissions"
-include-method = "POST"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "413", "415", "422"]
-"""
+# The refusals a schema cannot state (what is inside a file) are configured in the checkout's
+# schemathesis.toml.
 
 
 @pytest.fixture
@@ -57,8 +50,6 @@ async def intake_process(infra: Infra, pool: asyncpg.Pool, tmp_path: Path) -> As
 async def test_schemathesis_with_every_check_finds_no_failure(
     intake_process: ServiceProcess, tmp_path: Path
 ) -> None:
-    returncode, stdout, report = await run_schemathesis(
-        intake_process.base_url, token_for(Role.PERANGKAT_DAERAH, unit="DISDIK"), CONFIG, tmp_path
+    await assert_schemathesis_finds_nothing(
+        intake_process.base_url, token_for(Role.PERANGKAT_DAERAH, unit="DISDIK"), tmp_path
     )
-    assert returncode == 0, report
-    assert not summary_has_failures(stdout), report

@@ -7,12 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The checkout's own configuration: what a user running schemathesis in the checkout gets.
+PROJECT_CONFIG = Path(__file__).resolve().parents[5] / "schemathesis.toml"
+
 
 async def run_schemathesis(base_url: str, token: str, config: str, workdir: Path) -> tuple[int, str, str]:
     """`schemathesis run --checks all` with a signed-in caller; (exit code, stdout, report tail).
-    `config` is the schemathesis.toml the service's test needs (written to `workdir`)."""
+    `config` is a whole schemathesis.toml for this run (written to `workdir`); empty: the
+    checkout's own `schemathesis.toml`, whose project for this API applies."""
     config_file = workdir / "schemathesis.toml"
-    config_file.write_text(config, encoding="utf-8")
+    config_file.write_text(config or PROJECT_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "--config-file",
