@@ -31,9 +31,10 @@ from bkpsdm.common.contracts import (
 from bkpsdm.common.events import Event, EventMetadata
 from bkpsdm.intake import samples
 from bkpsdm.intake.bootstrap import bootstrap
-from bkpsdm.intake.settings import IntakeSettings
+from bkpsdm.intake.settings import IDENTITY, IntakeSettings
 from bkpsdm.testing.auth import bearer
 from bkpsdm.testing.infra import Infra, ensure_local_auth
+from bkpsdm.testing.kafka import start_group_at_end
 from bkpsdm.testing.services import running_service, settings_for_test
 from bkpsdm.testing.waiting import eventually
 
@@ -49,6 +50,9 @@ Files = dict[str, tuple[str, bytes, str]]
 @pytest.fixture
 async def intake(infra: Infra, schema: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = settings_for_test(IntakeSettings, infra, schema, documents_dir=tmp_path / "documents")
+    # Routing's topic on the shared broker holds every earlier run's cases: start after them.
+    group = f"{IDENTITY.name}.case-status{settings.consumer_group_suffix}"
+    await start_group_at_end(infra.kafka_bootstrap_servers, group, CASES.name)
     async with running_service(bootstrap, settings) as (_, client):
         yield client
 

@@ -27,6 +27,7 @@ from bkpsdm.intake.adapters.recap_files import RecapFile, RecapFileRefused, read
 from bkpsdm.intake.domain import errors
 from bkpsdm.intake.domain.catalogue import Catalogue, Requirement, ServiceStandard
 from bkpsdm.intake.domain.documents import MEDIA_TYPES, accept_document
+from bkpsdm.intake.domain.listing import ListedSubmission, Page, SubmissionFilter, page_of, scoped_unit
 from bkpsdm.intake.domain.recap import RecapKind, RecapValidation, check_already_accepted, validate_recap
 from bkpsdm.intake.domain.submission import (
     DocumentRef,
@@ -69,6 +70,7 @@ class SubmissionRepository(Protocol):
     ) -> set[str]: ...
     async def next_receipt_seq(self, service_code: str, year: int) -> int: ...
     async def add_timeline(self, submission_id: str, entry: TimelineEntry) -> None: ...
+    async def listed(self, wanted: SubmissionFilter) -> list[ListedSubmission]: ...
     async def timeline(self, submission_id: str) -> list[TimelineEntry]: ...
 
 
@@ -348,6 +350,23 @@ async def get_submission(
     async with uow:
         submission = await _visible(uow, await uow.submissions.get(submission_id), scope)
         return submission, await uow.submissions.timeline(submission.submission_id)
+
+
+async def list_submissions(
+    uow: IntakeUnitOfWork, rules: IntakeRules, wanted: SubmissionFilter, scope: str | None = None
+) -> Page:
+    """A page of the submissions `scope` may see (None: every unit), newest first."""
+    if wanted.service_code is not None:
+        standard = rules.catalogue.get(wanted.service_code)
+        if standard is None:
+            raise DomainError(errors.SERVICE_UNKNOWN, [{"field": "service_code"}])
+        wanted = replace(wanted, service_code=standard.code)
+    visible, unit = scoped_unit(scope, wanted.unit)
+    if not visible:
+        return Page((), None)
+    async with uow:
+        rows = await uow.submissions.listed(replace(wanted, unit=unit))
+    return page_of(rows, wanted.limit)
 
 
 async def get_by_receipt(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bkpsdm.common.memory import InMemoryUnitOfWork
+from bkpsdm.intake.domain.listing import ListedSubmission, SubmissionFilter
 from bkpsdm.intake.domain.submission import Submission, SubmissionStatus, TimelineEntry
 
 
@@ -81,11 +82,41 @@ class InMemorySubmissionRepository:
         self.sequences[(service_code, year)] = value
         return value
 
+    async def listed(self, wanted: SubmissionFilter) -> list[ListedSubmission]:
+        found = [
+            listed(r.submission)
+            for r in self.rows.values()
+            if wanted.unit in (None, r.submission.perangkat_daerah)
+            and wanted.service_code in (None, r.submission.service_code)
+            and wanted.status in (None, r.submission.status)
+        ]
+        found = [s for s in found if wanted.after is None or s.key < wanted.after]
+        return sorted(found, key=lambda s: s.key, reverse=True)[: wanted.limit + 1]
+
     async def add_timeline(self, submission_id: str, entry: TimelineEntry) -> None:
         self.timelines.setdefault(submission_id, []).append(entry)
 
     async def timeline(self, submission_id: str) -> list[TimelineEntry]:
         return sorted(self.timelines.get(submission_id, []), key=lambda e: e.at)
+
+
+def listed(s: Submission) -> ListedSubmission:
+    return ListedSubmission(
+        submission_id=s.submission_id,
+        receipt_number=s.receipt_number,
+        service_code=s.service_code,
+        perangkat_daerah=s.perangkat_daerah,
+        title=s.title,
+        period=s.period,
+        received_at=s.received_at,
+        status=s.status,
+        current_step=s.current_step,
+        holder_role=s.holder_role,
+        due_at=s.due_at,
+        step_due_at=s.step_due_at,
+        replaces=s.replaces,
+        replaced_by=s.replaced_by,
+    )
 
 
 class InMemoryIntakeUnitOfWork(InMemoryUnitOfWork):

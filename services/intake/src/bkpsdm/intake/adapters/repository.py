@@ -10,6 +10,7 @@ import asyncpg
 
 from bkpsdm.common.db import Connection, quote_schema
 from bkpsdm.common.uow import PostgresUnitOfWork
+from bkpsdm.intake.domain.listing import ListedSubmission, SubmissionFilter
 from bkpsdm.intake.domain.submission import (
     DocumentRef,
     RecapRef,
@@ -197,6 +198,57 @@ class PostgresSubmissionRepository:
             return int(await self._conn.fetchval("SELECT nextval($1::regclass)", name))
         _KNOWN_SEQUENCES.add(name)
         return value
+
+    async def listed(self, wanted: SubmissionFilter) -> list[ListedSubmission]:
+        """Up to `wanted.limit + 1` matches, newest first (ties by id), after `wanted.after`."""
+        # Only the filters given are in the statement: a generic plan of `$1 IS NULL OR ...`
+        # could not use the (unit, received_at, id) index. Each shape is prepared once.
+        conditions: list[str] = []
+        args: list[object] = []
+
+        def arg(value: object) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        if wanted.unit is not None:
+            conditions.append(f"perangkat_daerah = {arg(wanted.unit)}")
+        if wanted.service_code is not None:
+            conditions.append(f"service_code = {arg(wanted.service_code)}")
+        if wanted.status is not None:
+            conditions.append(f"status = {arg(wanted.status.value)}")
+        if wanted.after is not None:
+            after = wanted.after
+            conditions.append(
+                f"(received_at, submission_id) < ({arg(after.received_at)}, {arg(uuid.UUID(after.submission_id))})"
+            )
+        limit = arg(wanted.limit + 1)
+        rows = await self._conn.fetch(
+            "SELECT submission_id, receipt_number, service_code, perangkat_daerah, title, period,"
+            " received_at, status, current_step, holder_role, due_at, step_due_at, replaces, replaced_by"
+            f" FROM {self._table}"
+            + (" WHERE " + " AND ".join(conditions) if conditions else "")
+            + f" ORDER BY received_at DESC, submission_id DESC LIMIT {limit}",
+            *args,
+        )
+        return [
+            ListedSubmission(
+                submission_id=str(r["submission_id"]),
+                receipt_number=r["receipt_number"],
+                service_code=r["service_code"],
+                perangkat_daerah=r["perangkat_daerah"],
+                title=r["title"],
+                period=r["period"],
+                received_at=r["received_at"],
+                status=SubmissionStatus(r["status"]),
+                current_step=r["current_step"],
+                holder_role=r["holder_role"],
+                due_at=r["due_at"],
+                step_due_at=r["step_due_at"],
+                replaces=None if r["replaces"] is None else str(r["replaces"]),
+                replaced_by=None if r["replaced_by"] is None else str(r["replaced_by"]),
+            )
+            for r in rows
+        ]
 
     async def add_timeline(self, submission_id: str, entry: TimelineEntry) -> None:
         await self._conn.execute(

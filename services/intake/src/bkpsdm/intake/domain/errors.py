@@ -71,6 +71,10 @@ REPLACES_ALREADY_REPLACED = ErrorSpec(
 SERVICE_STANDARD_NOT_FOUND = ErrorSpec(
     "SERVICE_STANDARD_NOT_FOUND", "Standar pelayanan tidak ditemukan.", Problem.NOT_FOUND
 )
+CURSOR_INVALID = ErrorSpec(
+    "CURSOR_INVALID",
+    "Penanda halaman (cursor) tidak sah; gunakan next_cursor dari halaman sebelumnya.",
+)
 
 # File-level refusals by the recap reader; a wrong kind of file is 415, a file too big 413.
 _FILE_PROBLEMS = {
@@ -108,6 +112,7 @@ CATALOGUE = ErrorCatalogue(
     REPLACES_INVALID,
     REPLACES_ALREADY_REPLACED,
     SERVICE_STANDARD_NOT_FOUND,
+    CURSOR_INVALID,
     *RECAP_FILE_ISSUES.values(),
     *ROW_ISSUES.values(),
 )

@@ -4,7 +4,7 @@ those who may see a submission, and the recap for other services."""
 # No `from __future__ import annotations`: FastAPI reads the routes' signatures at runtime,
 # and their dependencies are local values.
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -23,6 +23,7 @@ from bkpsdm.common.auth import (
     Role,
     unit_scope,
 )
+from bkpsdm.common.auth.fastapi import signed_in
 from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.http import COMMON_ERRORS, ErrorCode, error_responses
 from bkpsdm.common.logs import current_correlation_id, new_correlation_id
@@ -31,10 +32,23 @@ from bkpsdm.intake import service
 from bkpsdm.intake.domain import errors
 from bkpsdm.intake.domain.catalogue import RequirementKind, ServiceStandard
 from bkpsdm.intake.domain.documents import MEDIA_TYPES
-from bkpsdm.intake.domain.submission import PERIOD, Submission, TimelineEntry, expected_request_fields
+from bkpsdm.intake.domain.listing import (
+    CURSOR_PATTERN,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    ListedSubmission,
+    SubmissionFilter,
+    decode_cursor,
+)
+from bkpsdm.intake.domain.submission import (
+    PERIOD,
+    Submission,
+    SubmissionStatus,
+    TimelineEntry,
+    expected_request_fields,
+)
 from bkpsdm.intake.entrypoints.catalogue_page import render_standard
 from bkpsdm.intake.entrypoints.forms import read_submission_form
-from bkpsdm.intake.entrypoints.signed_in import VerifiedTokens, signed_in
 from bkpsdm.intake.service import Applicant, DocumentStore, IntakeRules, IntakeUnitOfWork
 
 # Everyone who works a case sees every unit's submissions; an applicant unit sees its own.
@@ -160,6 +174,49 @@ class SubmissionView(BaseModel):
         )
 
 
+class SubmissionListItem(BaseModel):
+    id: str = Field(description="Id pengajuan (submission_id)")
+    receipt_number: str | None = Field(description="Nomor tanda terima")
+    service_code: str
+    unit: str = Field(description="Perangkat Daerah pemohon")
+    title: str = Field(description="Perihal pengajuan")
+    period: str | None
+    submitted_at: datetime = Field(description="Waktu pengajuan diterima")
+    status: SubmissionStatus
+    current_step: str | None = Field(description="Tahap yang sedang berjalan")
+    holder_role: str | None = Field(description="Peran yang sedang memegang berkas")
+    due_at: datetime | None = Field(description="Batas waktu layanan menurut jam pelayanan")
+    step_due_at: datetime | None = Field(description="Batas waktu tahap yang sedang berjalan")
+    replaces: str | None = Field(description="Pengajuan yang diganti oleh pengajuan ini")
+    replaced_by: str | None = Field(description="Pengajuan pengganti, bila ada")
+
+    @classmethod
+    def of(cls, s: ListedSubmission) -> "SubmissionListItem":
+        return cls(
+            id=s.submission_id,
+            receipt_number=s.receipt_number,
+            service_code=s.service_code,
+            unit=s.perangkat_daerah,
+            title=s.title,
+            period=s.period,
+            submitted_at=s.received_at,
+            status=s.status,
+            current_step=s.current_step,
+            holder_role=s.holder_role,
+            due_at=s.due_at,
+            step_due_at=s.step_due_at,
+            replaces=s.replaces,
+            replaced_by=s.replaced_by,
+        )
+
+
+class SubmissionList(BaseModel):
+    items: list[SubmissionListItem] = Field(description="Terbaru lebih dahulu")
+    next_cursor: str | None = Field(
+        description="Kirim sebagai `cursor` untuk halaman berikutnya; null pada halaman terakhir"
+    )
+
+
 class ServiceSummary(BaseModel):
     code: str
     name: str
@@ -225,6 +282,12 @@ _FILE_CONTENT = {
 }
 
 
+def _signed_in(runtime: ServiceRuntime, *roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """The caller holding one of `roles`, found without a worker thread once its token was seen."""
+    runtime.require(*roles)  # tells the runtime sign-in is used: no start without keys
+    return signed_in(runtime.verifier, *roles)
+
+
 def build_router(
     runtime: ServiceRuntime,
     unit_of_work: Callable[[], IntakeUnitOfWork],
@@ -236,10 +299,9 @@ def build_router(
     ServiceCode = Annotated[
         str, Path(description="Kode layanan", json_schema_extra={"enum": list(rules.catalogue.codes)})
     ]
-    tokens = VerifiedTokens()
-    applicant = signed_in(runtime, tokens, Role.PERANGKAT_DAERAH)
-    reader = signed_in(runtime, tokens, Role.PERANGKAT_DAERAH, *OFFICIALS)
-    internal = signed_in(runtime, tokens, Role.INTERNAL_SERVICE)
+    applicant = _signed_in(runtime, Role.PERANGKAT_DAERAH)
+    reader = _signed_in(runtime, Role.PERANGKAT_DAERAH, *OFFICIALS)
+    internal = _signed_in(runtime, Role.INTERNAL_SERVICE)
     document_fields = {
         r.id
         for s in rules.catalogue.services.values()
@@ -335,6 +397,54 @@ def build_router(
             response.status_code = 200
             response.headers["Idempotent-Replayed"] = "true"
         return SubmissionView.of(receipt.submission, list(receipt.timeline))
+
+    @router.get(
+        "/api/v1/submissions",
+        response_model=SubmissionList,
+        responses=error_responses(errors.SERVICE_UNKNOWN, errors.CURSOR_INVALID, *SIGNED_IN),
+    )
+    async def list_submissions(
+        principal: Annotated[Principal, Depends(reader)],
+        service_code: Annotated[
+            str | None,
+            Query(
+                max_length=64,
+                description="Kode layanan",
+                json_schema_extra={"enum": list(rules.catalogue.codes)},
+            ),
+        ] = None,
+        status: Annotated[SubmissionStatus | None, Query(description="Status pengajuan")] = None,
+        unit: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=64,
+                pattern=r"^[^\x00-\x1f\x7f]+$",
+                description="Perangkat Daerah (bagi petugas; pemohon selalu melihat unitnya sendiri)",
+            ),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Jumlah per halaman")] = DEFAULT_LIMIT,
+        cursor: Annotated[
+            str | None,
+            # Published, but checked by intake itself, so that a bad one gets CURSOR_INVALID.
+            Query(
+                max_length=64,
+                description="next_cursor dari halaman sebelumnya",
+                json_schema_extra={"pattern": CURSOR_PATTERN},
+            ),
+        ] = None,
+    ) -> SubmissionList:
+        wanted = SubmissionFilter(
+            unit=unit,
+            service_code=service_code,
+            status=status,
+            after=None if cursor is None else decode_cursor(cursor),
+            limit=limit,
+        )
+        page = await service.list_submissions(unit_of_work(), rules, wanted, unit_scope(principal))
+        return SubmissionList(
+            items=[SubmissionListItem.of(s) for s in page.items], next_cursor=page.next_cursor
+        )
 
     @router.get(
         "/api/v1/submissions/{submission_id}",
