@@ -440,7 +440,9 @@ def _show(
             headers=reader,
         )
         records = list(answer.json()) if answer.status_code == 200 else []
-        return records if any(r["date"] == today.isoformat() for r in records) else None
+        # Every day is listed once the employee is known; wait for today's new punch to be in.
+        arrived = any(r["date"] == today.isoformat() and (r["arrival"] or r["leave"]) for r in records)
+        return records if arrived else None
 
     records = wait_for(daily, 60)
     if not records:
@@ -454,7 +456,11 @@ def _show(
             k: (datetime.fromisoformat(r[k]).strftime("%H:%M") if r[k] else "-") for k in ("arrival", "leave")
         }
         note = r["closed_reason"] or (
-            "tanpa keterangan" if r["arrival_missing"] and r["leave_missing"] else ""
+            "berlangsung: jam kerja belum usai, pulang belum dinilai"
+            if r["in_progress"]
+            else "tanpa keterangan"
+            if r["working_day"] and r["arrival_missing"] and r["leave_missing"]
+            else ""
         )
         print(
             f"  {HARI[day.weekday()]} {day}  {'ya' if r['working_day'] else 'tidak':<10}  {clock['arrival']:<6}  {clock['leave']:<6}"

@@ -341,3 +341,51 @@ def test_coming_later_never_costs_less(late: int) -> None:
 )
 def test_the_default_rules_know_ramadan_of_several_years(day: date, schedule: str) -> None:
     assert RULES.schedule_name_on(day) == schedule
+
+
+def looked_at(day: date, as_of: str, *times: str) -> DailyAttendance:
+    return daily_attendance(NIP, day, [punch(at(day, t)) for t in times], RULES, as_of=at(day, as_of))
+
+
+def test_today_before_the_end_of_hours_has_no_psw_and_no_missing_arrival_yet() -> None:
+    arrived = looked_at(MONDAY, "10:00", "07:25")
+    assert (arrived.in_progress, arrived.psw_category, arrived.early_minutes) == (True, None, None)
+    assert (arrived.tl_category, arrived.deduction_percent, arrived.no_record) == (None, Decimal(0), False)
+    not_yet = looked_at(MONDAY, "08:00")
+    assert (not_yet.tl_category, not_yet.psw_category, not_yet.no_record) == (None, None, False)
+
+
+def test_a_late_arrival_is_banded_while_the_day_is_in_progress() -> None:
+    late = looked_at(MONDAY, "09:00", "08:31")
+    assert (late.in_progress, late.tl_category, late.psw_category, late.deduction_percent) == (
+        True,
+        "TL3",
+        None,
+        Decimal("1.5"),
+    )
+
+
+def test_a_leave_before_the_end_is_provisional_until_the_hours_end() -> None:
+    # Out at 14:45 for an errand: not PSW3 while the employee can still punch at 16:05.
+    errand = looked_at(MONDAY, "15:00", "07:25", "14:45")
+    assert (errand.in_progress, errand.psw_category) == (True, None)
+    finished = looked_at(MONDAY, "16:00", "07:25", "14:45")
+    assert (finished.in_progress, finished.psw_category) == (False, "PSW3")
+
+
+def test_once_the_hours_are_over_a_missing_leave_is_psw4_and_no_punch_is_no_record() -> None:
+    assert looked_at(MONDAY, "16:00", "07:25").psw_category == "PSW4"
+    assert looked_at(FRIDAY, "16:29", "07:25").in_progress  # Friday ends at 16:30
+    absent = looked_at(MONDAY, "23:00")
+    assert (absent.in_progress, absent.no_record, absent.tl_category, absent.psw_category) == (
+        False,
+        True,
+        "TL4",
+        "PSW4",
+    )
+
+
+def test_a_day_after_the_moment_looked_at_is_in_progress_and_a_weekend_never_is() -> None:
+    tomorrow = daily_attendance(NIP, MONDAY + timedelta(days=1), [], RULES, as_of=at(MONDAY, "17:00"))
+    assert (tomorrow.in_progress, tomorrow.no_record) == (True, False)
+    assert not daily_attendance(NIP, SATURDAY, [], RULES, as_of=at(SATURDAY, "08:00")).in_progress

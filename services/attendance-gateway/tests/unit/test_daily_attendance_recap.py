@@ -71,3 +71,18 @@ def test_monthly_recap_ignores_days_of_other_months() -> None:
     recap = monthly_recap("Bidang Mutasi", 2026, 11, records, RULES)
     assert recap.employees[0].working_days == 5
     assert recap.employees[0].no_record_days == 5
+
+
+def test_monthly_recap_leaves_out_the_day_still_in_progress() -> None:
+    tuesday = date(2026, 11, 24)
+    punches = [punch(ANI, date(2026, 11, 23), "07:25"), punch(ANI, tuesday, "08:31")]
+    as_of = datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
+    records = attendance_for_period([ANI], date(2026, 11, 23), tuesday, punches, RULES, as_of=as_of)
+    [ani] = monthly_recap("Bidang Mutasi", 2026, 11, records, RULES).employees
+    # Monday: on time, no leave (PSW4); Tuesday is not counted until 16:00.
+    assert (ani.working_days, ani.counts["PSW4"], ani.counts["TL3"], ani.deduction_percent) == (
+        1,
+        1,
+        0,
+        Decimal("2"),
+    )

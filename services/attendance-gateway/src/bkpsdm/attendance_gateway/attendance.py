@@ -1,6 +1,7 @@
-"""Daily attendance use cases: punches from the topic become each employee's daily record; a
-unit's monthly recap is computed from the same punches (DOMAIN.md "Attendance"). Holidays, cuti
-bersama and closures come from the service calendar (`WorkCalendar`)."""
+"""Daily attendance use cases: punches from the topic are kept per employee; an employee's days
+and a unit's monthly recap are evaluated from them when asked (DOMAIN.md "Attendance"), so a day
+still in progress is not judged as finished and a calendar change applies at once. Holidays,
+cuti bersama and closures come from the service calendar (`WorkCalendar`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import calendar
 from datetime import date, datetime, time, timedelta
 
 from bkpsdm.attendance_gateway.adapters.repository import PostgresGatewayUnitOfWork
-from bkpsdm.attendance_gateway.domain.daily import DailyAttendance, attendance_for_period, daily_attendance
+from bkpsdm.attendance_gateway.domain.daily import DailyAttendance, attendance_for_period
 from bkpsdm.attendance_gateway.domain.punch import Punch
 from bkpsdm.attendance_gateway.domain.recap import UnitMonthlyRecap, monthly_recap
 from bkpsdm.attendance_gateway.domain.rules import AttendanceRules
@@ -24,14 +25,9 @@ def _day_bounds(first: date, last: date, rules: AttendanceRules) -> tuple[dateti
     return datetime.combine(first, time(), zone), datetime.combine(last + timedelta(days=1), time(), zone)
 
 
-async def record_punch(
-    uow: PostgresGatewayUnitOfWork,
-    event: AttendancePunched,
-    rules: AttendanceRules,
-    work_calendar: WorkCalendar,
-) -> DailyAttendance | None:
+async def record_punch(uow: PostgresGatewayUnitOfWork, event: AttendancePunched) -> bool:
     """Runs in the subscription's unit of work. A punch seen before (same idempotency key, even
-    under another event id) changes nothing; a new one recomputes the employee's day."""
+    under another event id) changes nothing (False)."""
     punch = Punch(
         nip=event.nip,
         timestamp=event.punched_at,
@@ -39,22 +35,33 @@ async def record_punch(
         terminal_serial=event.terminal_serial,
         user_id=event.user_id,
     )
-    if not await uow.attendance.add_punch(event.idempotency_key, punch, event.unit):
-        return None
-    day = event.punched_at.astimezone(rules.zone).date()
-    start, end = _day_bounds(day, day, rules)
-    punches = await uow.attendance.punches([event.nip], start, end)
-    record = daily_attendance(event.nip, day, punches, rules, work_calendar.closed_between(day, day))
-    await uow.attendance.save_daily(record, event.unit)
-    log.info("attendance.daily_updated", nip=mask_nip(event.nip), day=day.isoformat())
-    return record
+    added = await uow.attendance.add_punch(event.idempotency_key, punch, event.unit)
+    if added:
+        log.info("attendance.punch_recorded", nip=mask_nip(event.nip), at=event.punched_at.isoformat())
+    return added
 
 
 async def daily_records(
-    uow: PostgresGatewayUnitOfWork, nip: str, first: date, last: date
+    uow: PostgresGatewayUnitOfWork,
+    nip: str,
+    first: date,
+    last: date,
+    rules: AttendanceRules,
+    now: datetime,
+    work_calendar: WorkCalendar,
 ) -> list[DailyAttendance]:
+    """Every day of [first, last] up to today for an employee the gateway knows (mapped on a
+    terminal or punched); days still to come are left out, today is in progress until its end."""
+    last = min(last, now.astimezone(rules.zone).date())
+    if last < first:
+        return []
+    start, end = _day_bounds(first, last, rules)
     async with uow:
-        return await uow.attendance.daily(nip, first, last)
+        if not await uow.attendance.known_employee(nip):
+            return []
+        punches = await uow.attendance.punches([nip], start, end)
+    closed = work_calendar.closed_between(first, last)
+    return attendance_for_period([nip], first, last, punches, rules, closed, as_of=now)
 
 
 async def unit_recap(
@@ -63,16 +70,19 @@ async def unit_recap(
     year: int,
     month: int,
     rules: AttendanceRules,
-    today: date,
+    now: datetime,
     work_calendar: WorkCalendar,
 ) -> UnitMonthlyRecap:
-    """The month up to today (days still to come are not "no record")."""
+    """The month up to today (days still to come are not "no record"; today counts once its
+    hours are over)."""
     first = date(year, month, 1)
-    last = min(date(year, month, calendar.monthrange(year, month)[1]), today)
+    last = min(date(year, month, calendar.monthrange(year, month)[1]), now.astimezone(rules.zone).date())
     start, end = _day_bounds(first, max(first, last), rules)
     async with uow:
         nips = await uow.attendance.roster(unit, start, end)
         punches = await uow.attendance.punches(nips, start, end)
     closed = work_calendar.closed_between(first, last)
-    records = attendance_for_period(nips, first, last, punches, rules, closed) if last >= first else []
+    records = (
+        attendance_for_period(nips, first, last, punches, rules, closed, as_of=now) if last >= first else []
+    )
     return monthly_recap(unit, year, month, records, rules)

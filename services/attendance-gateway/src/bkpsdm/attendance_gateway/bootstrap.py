@@ -59,7 +59,7 @@ def bootstrap(settings: AttendanceGatewaySettings | None = None) -> tuple[Servic
     )
     # Validated here: a broken calendar file stops the service at start.
     calendar = WorkCalendar(load_calendar(settings.calendar_file))
-    register_handlers(runtime, unit_of_work, poller, rules, calendar, settings.daily_attendance_enabled)
+    register_handlers(runtime, unit_of_work, poller, settings.daily_attendance_enabled)
     technician = runtime.require(Role.PETUGAS_TEKNIS)
     router = build_router(unit_of_work, technician, poller)
     reports = build_attendance_router(

@@ -1,10 +1,10 @@
-"""Employees' punches and daily records in the gateway's schema (the daily-attendance consumer's data)."""
+"""Employees' punches in the gateway's schema (the daily-attendance consumer's data); days are
+evaluated from them when read (attendance.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from bkpsdm.attendance_gateway.domain.daily import DailyAttendance
 from bkpsdm.attendance_gateway.domain.punch import Punch
 from bkpsdm.common.db import Connection, quote_schema
 
@@ -50,25 +50,15 @@ class PostgresAttendanceRepository:
             for r in rows
         ]
 
-    async def save_daily(self, record: DailyAttendance, unit: str) -> None:
-        await self._conn.execute(
-            f"INSERT INTO {self._s}.daily_attendance (nip, day, unit, record) VALUES ($1, $2, $3, $4::jsonb)"
-            " ON CONFLICT (nip, day) DO UPDATE SET unit = excluded.unit, record = excluded.record,"
-            " updated_at = now()",
-            record.nip,
-            record.date,
-            unit,
-            record.model_dump_json(),
+    async def known_employee(self, nip: str) -> bool:
+        """Mapped on a terminal, or ever punched."""
+        return bool(
+            await self._conn.fetchval(
+                f"SELECT EXISTS (SELECT 1 FROM {self._s}.terminal_users WHERE nip = $1)"
+                f" OR EXISTS (SELECT 1 FROM {self._s}.employee_punches WHERE nip = $1)",
+                nip,
+            )
         )
-
-    async def daily(self, nip: str, first: date, last: date) -> list[DailyAttendance]:
-        rows = await self._conn.fetch(
-            f"SELECT record FROM {self._s}.daily_attendance WHERE nip = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
-            nip,
-            first,
-            last,
-        )
-        return [DailyAttendance.model_validate_json(r["record"]) for r in rows]
 
     async def roster(self, unit: str, start: datetime, end: datetime) -> list[str]:
         """Employees of a unit: mapped on its terminals, or who punched there in the period."""

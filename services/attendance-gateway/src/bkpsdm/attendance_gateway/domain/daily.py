@@ -16,13 +16,17 @@ Decisions (kept here so a report can be explained):
 - A day the work calendar closes (national holiday, cuti bersama, the agency's closure:
   `work_calendar.ClosedDays`) or a weekday without hours in the rules (the weekend) is not a
   working day: no category, no deduction, no "no record", even if someone punched.
+- A working day whose hours have not ended yet (`as_of`, the moment the report is made) is
+  in progress: a known arrival is banded (an earlier punch cannot come); a missing arrival is
+  not yet TL4, and the leave is not banded at all (a later punch may still come), so no PSW.
+  Reported days are evaluated when they are read, so a finished day is judged as finished.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -51,10 +55,11 @@ class DailyAttendance(BaseModel):
     rule_set_version: str
     closed_reason: str | None = None  # why a weekday with hours is not worked (holiday, cuti bersama)
     calendar_version: str | None = None  # the work calendar the closed days came from
+    in_progress: bool = False  # the working hours had not ended when this was evaluated
 
     @property
     def no_record(self) -> bool:
-        return self.working_day and self.arrival_missing and self.leave_missing
+        return self.working_day and not self.in_progress and self.arrival_missing and self.leave_missing
 
 
 def _minute_of_day(moment: datetime) -> int:
@@ -81,7 +86,12 @@ def _band(minutes: int | None, tolerance: int, rules: AttendanceRules) -> Deduct
 
 
 def _evaluate(
-    nip: str, day: date, punches: list[Punch], rules: AttendanceRules, closed: ClosedDays
+    nip: str,
+    day: date,
+    punches: list[Punch],
+    rules: AttendanceRules,
+    closed: ClosedDays,
+    as_of: datetime | None,
 ) -> DailyAttendance:
     local = sorted(p.timestamp.astimezone(rules.zone) for p in punches)
     hours = rules.hours_on(day, closed.days.keys())
@@ -105,10 +115,12 @@ def _evaluate(
             calendar_version=closed.calendar_version,
         )
     arrival, leave = _split_arrival_leave(local, hours)
+    end_of_hours = datetime.combine(day, time(), rules.zone) + timedelta(minutes=hours.end_minute)
+    in_progress = as_of is not None and as_of < end_of_hours
     late = None if arrival is None else max(0, _minute_of_day(arrival) - hours.start_minute)
-    early = None if leave is None else max(0, hours.end_minute - _minute_of_day(leave))
-    tl = _band(late, rules.late_tolerance_minutes, rules)
-    psw = _band(early, rules.early_leave_tolerance_minutes, rules)
+    early = None if leave is None or in_progress else max(0, hours.end_minute - _minute_of_day(leave))
+    tl = None if in_progress and late is None else _band(late, rules.late_tolerance_minutes, rules)
+    psw = None if in_progress else _band(early, rules.early_leave_tolerance_minutes, rules)
     return DailyAttendance(
         nip=nip,
         date=day,
@@ -125,6 +137,7 @@ def _evaluate(
         deduction_percent=(tl.percent if tl else Decimal(0)) + (psw.percent if psw else Decimal(0)),
         rule_set_version=rules.version,
         calendar_version=closed.calendar_version,
+        in_progress=in_progress,
     )
 
 
@@ -134,9 +147,11 @@ def daily_attendance(
     punches: Iterable[Punch],
     rules: AttendanceRules,
     closed: ClosedDays = NO_CLOSED_DAYS,
+    as_of: datetime | None = None,
 ) -> DailyAttendance:
-    """`punches` may hold other days and other employees; only this NIP's punches on `day` count."""
-    return attendance_for_period([nip], day, day, punches, rules, closed)[0]
+    """`punches` may hold other days and other employees; only this NIP's punches on `day` count.
+    `as_of`: when the day is looked at (None: as a finished day)."""
+    return attendance_for_period([nip], day, day, punches, rules, closed, as_of)[0]
 
 
 def attendance_for_period(
@@ -146,8 +161,10 @@ def attendance_for_period(
     punches: Iterable[Punch],
     rules: AttendanceRules,
     closed: ClosedDays = NO_CLOSED_DAYS,
+    as_of: datetime | None = None,
 ) -> list[DailyAttendance]:
     """A record for every listed employee and every day in [first_day, last_day], by NIP then date.
+    `as_of`: when the days are looked at; a day whose hours end later is in progress.
 
     Employees come from the roster (`nips`), not from the punches, so someone who never
     punched still gets a "no record" on each working day.
@@ -157,7 +174,7 @@ def attendance_for_period(
         by_day[(punch.nip, punch.timestamp.astimezone(rules.zone).date())].append(punch)
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     return [
-        _evaluate(nip, day, by_day.get((nip, day), []), rules, closed)
+        _evaluate(nip, day, by_day.get((nip, day), []), rules, closed, as_of)
         for nip in sorted(set(nips))
         for day in days
     ]

@@ -2,6 +2,7 @@
 
 Plain data; the XLSX export renders it. Deductions are summed as they are, without a
 monthly cap (the agency's regulation may cap them; the export or payroll applies it).
+A day still in progress (today before the end of its hours) is left out until it is over.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class UnitMonthlyRecap(BaseModel):
 
 
 def _employee(nip: str, records: list[DailyAttendance], codes: tuple[str, ...]) -> EmployeeMonthlyRecap:
-    working = [r for r in records if r.working_day]
+    working = [r for r in records if r.working_day and not r.in_progress]
     seen = Counter(c for r in working for c in (r.tl_category, r.psw_category) if c is not None)
     return EmployeeMonthlyRecap(
         nip=nip,

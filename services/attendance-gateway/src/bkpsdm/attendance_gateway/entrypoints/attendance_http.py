@@ -46,7 +46,8 @@ def build_attendance_router(
     ) -> list[DailyAttendance]:
         if not 0 <= (last_day - first_day).days < MAX_DAYS:
             raise DomainError(errors.DATE_RANGE_INVALID)
-        return await attendance.daily_records(unit_of_work(), nip, first_day, last_day)
+        now = datetime.now(UTC)
+        return await attendance.daily_records(unit_of_work(), nip, first_day, last_day, rules, now, calendar)
 
     @router.get(
         "/recap.xlsx",
@@ -62,8 +63,8 @@ def build_attendance_router(
         year: Annotated[int, Query(ge=2000, le=2100)],
         month: Annotated[int, Query(ge=1, le=12)],
     ) -> Response:
-        today = datetime.now(UTC).astimezone(rules.zone).date()
-        result = await attendance.unit_recap(unit_of_work(), unit, year, month, rules, today, calendar)
+        now = datetime.now(UTC)
+        result = await attendance.unit_recap(unit_of_work(), unit, year, month, rules, now, calendar)
         return Response(
             render_recap(result),
             media_type=XLSX,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from bkpsdm.attendance_gateway import attendance, service
 from bkpsdm.attendance_gateway.adapters.repository import PostgresGatewayUnitOfWork
-from bkpsdm.attendance_gateway.domain.rules import AttendanceRules
-from bkpsdm.attendance_gateway.domain.work_calendar import WorkCalendar
 from bkpsdm.attendance_gateway.poller import Poller
 from bkpsdm.attendance_gateway.service import UnitOfWorkFactory
 from bkpsdm.common.contracts import (
@@ -26,8 +24,6 @@ def register_handlers(
     runtime: ServiceRuntime,
     unit_of_work: UnitOfWorkFactory,
     poller: Poller,
-    rules: AttendanceRules,
-    calendar: WorkCalendar,
     daily_attendance: bool,
 ) -> None:
     async def diagnose(
@@ -47,7 +43,7 @@ def register_handlers(
     async def record_punch(
         uow: PostgresGatewayUnitOfWork, event: AttendancePunched, correlation_id: str | None
     ) -> None:
-        await attendance.record_punch(uow, event, rules, calendar)
+        await attendance.record_punch(uow, event)
 
     if daily_attendance:
         runtime.consume(
