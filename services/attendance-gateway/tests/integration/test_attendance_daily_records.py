@@ -74,7 +74,9 @@ async def test_punches_become_daily_records_and_a_monthly_recap(
                 budi, siti = await day_of(BUDI), await day_of(SITI)
                 holiday = await day_of(SITI, HOLIDAY)
                 eko = await day_of(EKO)  # mapped, so a day is there before its punch: wait for it
-                recorded = budi and budi[0]["leave"] and siti and siti[0]["leave"] and eko and eko[0]["arrival"]
+                recorded = (
+                    budi and budi[0]["leave"] and siti and siti[0]["leave"] and eko and eko[0]["arrival"]
+                )
                 return bool(recorded and holiday and holiday[0]["leave"])
 
             await eventually(all_recorded, 30, "the daily records")
