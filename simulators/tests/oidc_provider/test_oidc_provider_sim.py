@@ -93,6 +93,8 @@ def test_discovery_names_its_own_issuer_and_endpoints(sso: httpx.Client) -> None
     assert found["code_challenge_methods_supported"] == ["S256"]
     assert found["id_token_signing_alg_values_supported"] == ["RS256"]
     assert sso.get(urlsplit(found["jwks_uri"]).path).json()["keys"][0]["kty"] == "RSA"
+    # Discovery is its interface description; there is no OpenAPI document to misstate it.
+    assert sso.get("/openapi.json").status_code == 404
 
 
 def test_a_signed_in_user_gets_an_id_token_that_verifies_with_the_jwks_and_userinfo(

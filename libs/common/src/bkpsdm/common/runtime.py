@@ -36,6 +36,7 @@ from bkpsdm.common.http import (
     CorrelationAndLimitsMiddleware,
     HealthChecks,
     HttpMetrics,
+    install_allow_header,
     install_error_handlers,
     install_health_and_metrics,
 )
@@ -260,7 +261,11 @@ class ServiceRuntime:
         await self.db.close()
         log.info("service.stopped")
 
-    def http_app(self, routers: Sequence[APIRouter] = (), title: str | None = None) -> FastAPI:
+    def http_app(
+        self, routers: Sequence[APIRouter] = (), title: str | None = None, openapi: bool = True
+    ) -> FastAPI:
+        """`openapi=False` for a service of pages only (no API to describe)."""
+
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             try:
@@ -278,12 +283,17 @@ class ServiceRuntime:
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title or f"BKPSDM {self.service}", lifespan=lifespan)
+        app = FastAPI(
+            title=title or f"BKPSDM {self.service}",
+            lifespan=lifespan,
+            openapi_url="/openapi.json" if openapi else None,
+        )
         install_error_handlers(app)
         install_health_and_metrics(app, self.health, self.metrics)
         for router in routers:
             app.include_router(router)
         app.add_middleware(CorrelationAndLimitsMiddleware, metrics=HttpMetrics(self.metrics))
+        install_allow_header(app)  # a 405 names every method of its path (routes added later too)
         return app
 
 

@@ -22,7 +22,6 @@ from bkpsdm.attendance_gateway.service import PollPolicy
 from bkpsdm.attendance_gateway.settings import IDENTITY, AttendanceGatewaySettings
 from bkpsdm.common.auth import Role
 from bkpsdm.common.contracts import TOPICS
-from bkpsdm.common.http import install_allow_header
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.service_calendar import load_calendar
 from bkpsdm.common.settings import ConfigurationError, load_settings
@@ -67,7 +66,6 @@ def bootstrap(settings: AttendanceGatewaySettings | None = None) -> tuple[Servic
     )
     app = runtime.http_app([router, reports], title="BKPSDM Attendance Gateway")
     app.state.poller = poller
-    install_allow_header(app)
     runtime_lifespan = app.router.lifespan_context
 
     # The poller starts after the runtime (pool migrated, relay running) and stops before it.

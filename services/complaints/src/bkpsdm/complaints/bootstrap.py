@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from bkpsdm.common.contracts import TOPICS
 from bkpsdm.common.db import Connection
 from bkpsdm.common.deadlines import Deadline, DeadlineFirer
-from bkpsdm.common.http import CorrelationAndLimitsMiddleware, install_allow_header
+from bkpsdm.common.http import CorrelationAndLimitsMiddleware
 from bkpsdm.common.logs import get_logger
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.service_calendar import load_calendar
@@ -118,7 +118,6 @@ def bootstrap(
     if settings.clock_control_enabled:
         routers.append(build_clock_router(runtime, ctx, fire_due))
     app = runtime.http_app(routers, title="BKPSDM Complaints")
-    install_allow_header(app)
     # A web form with attachments: the runtime's body limit for this service.
     for middleware in app.user_middleware:
         if cast(object, middleware.cls) is CorrelationAndLimitsMiddleware:

@@ -136,6 +136,7 @@ def bootstrap(settings: ConsoleSettings | None = None) -> tuple[ServiceRuntime, 
             complaint_pages.build_router(web, complaints, calendar),
         ],
         title="BKPSDM Konsol",
+        openapi=False,  # pages for people; the services behind it publish the APIs
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_page_errors(app, web)

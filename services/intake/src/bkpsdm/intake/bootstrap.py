@@ -8,7 +8,7 @@ from typing import cast
 from fastapi import FastAPI
 
 from bkpsdm.common.contracts import TOPICS
-from bkpsdm.common.http import CorrelationAndLimitsMiddleware, install_allow_header
+from bkpsdm.common.http import CorrelationAndLimitsMiddleware
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.service_calendar import load_calendar
 from bkpsdm.common.settings import load_settings
@@ -41,7 +41,6 @@ def bootstrap(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, F
 
     register_handlers(runtime, unit_of_work)
     app = runtime.http_app([build_router(runtime, unit_of_work, store, rules)], title="BKPSDM Intake")
-    install_allow_header(app)  # GET and POST share /api/v1/submissions: a 405 names both
     # A submission carries several documents: raise the runtime's body limit for this service.
     # (The middleware stack is built at the first request, so its options can still change.)
     for middleware in app.user_middleware:

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from bkpsdm.common.contracts import TOPICS
 from bkpsdm.common.db import Connection
 from bkpsdm.common.deadlines import Deadline, DeadlineFirer
-from bkpsdm.common.http import install_allow_header
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.common.service_calendar import ServiceCalendarError, load_calendar
 from bkpsdm.common.settings import ConfigurationError, load_settings
@@ -79,7 +78,6 @@ def bootstrap(
         [build_router(runtime, unit_of_work, ctx), build_statistics_router(unit_of_work, ctx)],
         title="BKPSDM Routing",
     )
-    install_allow_header(app)
     runtime_lifespan = app.router.lifespan_context
 
     # The firer starts once the runtime has migrated the schema and runs the relay, and stops first.

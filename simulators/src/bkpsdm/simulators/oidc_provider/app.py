@@ -131,7 +131,9 @@ def create_app(config: SimConfig | None = None) -> FastAPI:
         "use": "sig",
         "alg": "RS256",
     }
-    app = FastAPI(title="OpenID Connect provider simulator")
+    # No OpenAPI document: the provider's interface is OpenID Connect's (discovery, the
+    # authorize form, the token endpoint), which an OpenAPI schema of raw requests would misstate.
+    app = FastAPI(title="OpenID Connect provider simulator", openapi_url=None)
 
     def issuer() -> str:
         return config.issuer.rstrip("/")
