@@ -6,7 +6,7 @@ SERVICES := deploy/local/services.sh
 # uv as installed by deploy/local/install.sh; `python3 -m uv` when its script is not on PATH
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: help setup infra-up infra-down infra-reset up down status demo test test-unit lint format bench asyncapi
+.PHONY: help setup infra-up infra-down infra-reset up down status demo test test-unit lint format bench bench-console asyncapi
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,3 +68,10 @@ bench: infra-up ## benchmarks: outbox relay, consumer, intake, routing actions, 
 	@.venv/bin/python -m bench.attendance_bench --json .bench/attendance.json
 	@echo
 	@.venv/bin/python -m bench.complaints_bench --json .bench/complaints.json
+	@echo
+	@rc=0; .venv/bin/python -m bench.console_bench --json .bench/console.json || rc=$$?; \
+	if [ $$rc = 2 ]; then echo "console bench skipped: the console is not running (make bench-console runs the demo first)"; \
+	elif [ $$rc != 0 ]; then exit $$rc; fi
+
+bench-console: demo ## the console's page render times on the demo data, beside its /health/live in the same run
+	@.venv/bin/python -m bench.console_bench --json .bench/console.json
