@@ -191,6 +191,48 @@ async def test_an_xlsx_recap_is_accepted_and_served_back_as_sent(intake: httpx.A
     assert served.headers["content-type"].startswith("application/vnd.openxmlformats")
 
 
+async def test_files_sent_without_a_filename_are_kept_byte_for_byte(intake: httpx.AsyncClient) -> None:
+    # RFC 7578 makes the filename optional; such a part arrives as text. A PDF with binary
+    # bytes, a PNG, an XLSX recap and a UTF-8 CSV with accented names all keep their bytes.
+    pdf = samples.PDF.replace(b"%PDF-1.4\n", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", 1)
+    workbook = samples.recap_xlsx(
+        samples.ELAPKIN_HEADER, [samples.elapkin_row(i, "2026-10") for i in range(3)]
+    )
+    boundary = "b0undary"
+
+    def part(name: str, content: bytes) -> bytes:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        return head.encode() + content + b"\r\n"
+
+    def body(recap: bytes, period: str) -> bytes:
+        parts = [
+            part("service_code", b"E-LAPKIN"),
+            part("title", b"Rekap SKP Oktober"),
+            part("period", period.encode()),
+            part("surat-pengantar", pdf),
+            part("skp", samples.PNG),
+            part("rekap-nilai-laporan-kinerja", recap),
+        ]
+        return b"".join(parts) + f"--{boundary}--\r\n".encode()
+
+    csv = samples.elapkin_recap(2, "2026-09").replace(b"Pegawai 1", "José Évora".encode())
+    for recap, period in ((workbook, "2026-10"), (csv, "2026-09")):
+        response = await intake.post(
+            "/api/v1/submissions",
+            content=body(recap, period),
+            headers={**DISDIK, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert response.status_code == 201, response.text
+        created = response.json()
+        served = await intake.get(
+            f"/internal/v1/submissions/{created['submission_id']}/recap", headers=INTERNAL
+        )
+        assert served.content == recap
+        by_requirement = {d["requirement_id"]: d for d in created["documents"]}
+        for requirement, sent in (("surat-pengantar", pdf), ("skp", samples.PNG)):
+            assert by_requirement[requirement]["sha256"] == hashlib.sha256(sent).hexdigest()
+
+
 async def test_a_repair_request_needs_no_documents_and_keeps_its_fields(intake: httpx.AsyncClient) -> None:
     response = await submit(intake, REPAIR)
     assert response.status_code == 201, response.text

@@ -121,8 +121,13 @@ def _printable(value: str) -> str:
     return value
 
 
+# Published with each PlainText field, so the schema says what the validator checks.
+PRINTABLE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
 # Text a person typed: use it for every free-text field of a request model.
-PlainText = Annotated[str, AfterValidator(_printable)]
+PlainText = Annotated[
+    str, AfterValidator(_printable), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
+]
 
 
 class ApiError(Exception):

@@ -20,7 +20,8 @@ MAX_COMM_KEY = 999_999
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
-_USER_ID = re.compile(r"^[A-Za-z0-9]{1,24}$")
+USER_ID_PATTERN = r"^[A-Za-z0-9]{1,24}$"
+_USER_ID = re.compile(USER_ID_PATTERN)
 
 
 class Transport(StrEnum):

@@ -5,14 +5,22 @@
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from bkpsdm.attendance_gateway import service
 from bkpsdm.attendance_gateway.domain import errors
-from bkpsdm.attendance_gateway.domain.terminal import Registration, Terminal
+from bkpsdm.attendance_gateway.domain.terminal import (
+    MAX_COMM_KEY,
+    MAX_POLL_INTERVAL_S,
+    MIN_POLL_INTERVAL_S,
+    USER_ID_PATTERN,
+    Registration,
+    Terminal,
+    Transport,
+)
 from bkpsdm.attendance_gateway.poller import Poller
 from bkpsdm.attendance_gateway.service import UnitOfWorkFactory
 from bkpsdm.common.auth import FORBIDDEN_ROLE, TOKEN_EXPIRED, TOKEN_INVALID, TOKEN_MISSING, Principal
@@ -35,24 +43,57 @@ _REGISTRATION = (
 )
 
 
+# The registration's rules are published in the schema so that a client (or a fuzzer) can
+# see them, but checked by the domain (terminal.py), which names each fault with its own code.
+_TIME_ZONES: list[JsonValue] = list(sorted(available_timezones()))
+
+
 class TerminalRequest(BaseModel):
     name: PlainText = Field(min_length=1, max_length=200, description="Nama/lokasi mesin, mis. Lobi Kantor")
     address: PlainText = Field(min_length=1, max_length=253, description="Alamat IP atau nama host")
-    port: int = Field(default=4370, description="Port mesin (biasanya 4370)")
-    transport: PlainText = Field(default="tcp", max_length=10, description="tcp atau udp")
+    port: int = Field(
+        default=4370,
+        description="Port mesin (biasanya 4370)",
+        json_schema_extra={"minimum": 1, "maximum": 65_535},
+    )
+    transport: PlainText = Field(
+        default="tcp",
+        max_length=10,
+        description="tcp atau udp",
+        json_schema_extra={"enum": [t.value for t in Transport]},
+    )
     comm_key: int | None = Field(
         default=None,
         description="Comm key mesin (rahasia: tidak pernah ditampilkan); kosong = 0 / tidak diubah",
+        json_schema_extra={"minimum": 0, "maximum": MAX_COMM_KEY},
     )
-    time_zone: PlainText = Field(default="Asia/Jakarta", max_length=64, description="Zona waktu IANA")
-    poll_interval_s: int = Field(default=60, description="Selang penarikan data (detik)")
-    unit: PlainText = Field(min_length=1, max_length=200, description="Unit kerja / Perangkat Daerah")
-    enabled: bool = True
+    time_zone: PlainText = Field(
+        default="Asia/Jakarta",
+        max_length=64,
+        description="Zona waktu IANA",
+        json_schema_extra={"enum": _TIME_ZONES},
+    )
+    poll_interval_s: int = Field(
+        default=60,
+        description="Selang penarikan data (detik)",
+        json_schema_extra={"minimum": MIN_POLL_INTERVAL_S, "maximum": MAX_POLL_INTERVAL_S},
+    )
+    unit: PlainText = Field(
+        min_length=1,
+        max_length=200,
+        description="Unit kerja / Perangkat Daerah",
+        json_schema_extra={
+            "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+        },
+    )
+    # Strict: a JSON true or false, not 0/1 or "yes" (the schema says boolean).
+    enabled: bool = Field(default=True, strict=True)
     clear_log_after_publish: bool = Field(
-        default=False, description="Kosongkan log mesin setelah seluruh isinya terkirim"
+        default=False, strict=True, description="Kosongkan log mesin setelah seluruh isinya terkirim"
     )
-
-    live_capture: bool = Field(default=False, description="Terima absensi seketika (live capture)")
+    live_capture: bool = Field(
+        default=False, strict=True, description="Terima absensi seketika (live capture)"
+    )
 
     def registration(self) -> Registration:
         return Registration(
@@ -103,7 +144,12 @@ class TerminalView(BaseModel):
 
 
 class UserMapping(BaseModel):
-    user_id: PlainText = Field(min_length=1, max_length=24, description="ID pengguna pada mesin")
+    user_id: PlainText = Field(
+        min_length=1,
+        max_length=24,
+        description="ID pengguna pada mesin",
+        json_schema_extra={"pattern": USER_ID_PATTERN},
+    )
     nip: PlainText = Field(min_length=1, max_length=18, description="NIP pegawai")
 
 

@@ -80,8 +80,8 @@ class OfficerEntry(BaseModel):
     title: str | None = Field(default=None, max_length=TITLE_MAX, pattern=TEXT_PATTERN)
     content: str = Field(min_length=1, max_length=CONTENT_MAX, pattern=TEXT_PATTERN)
     classification: Classification = Classification.PENGADUAN
-    anonim: bool = False
-    rahasia: bool = False
+    anonim: bool = Field(default=False, strict=True)  # JSON true/false, not 0/1
+    rahasia: bool = Field(default=False, strict=True)
     reporter: ReporterIn | None = None
     receipt_number: str | None = Field(default=None, min_length=1, max_length=64, pattern=TEXT_PATTERN)
 
@@ -112,8 +112,8 @@ class SyncView(BaseModel):
 
 
 class ClockIn(BaseModel):
-    working_days: float = Field(default=0, ge=0, le=60)
-    hours: float = Field(default=0, ge=0, le=24 * 60)
+    working_days: float = Field(default=0, ge=0, le=60, strict=True)  # a number, not true/false
+    hours: float = Field(default=0, ge=0, le=24 * 60, strict=True)
 
 
 class ClockView(BaseModel):

@@ -124,7 +124,13 @@ def build_public_router(
         content: Annotated[str, Form(min_length=1, max_length=CONTENT_MAX, pattern=TEXT_PATTERN)],
         # Not nullable: a multipart form has no null, only a part or none.
         attachments: Annotated[
-            list[UploadFile], File(default_factory=list, description="PDF, PNG atau JPEG")
+            list[UploadFile],
+            File(
+                default_factory=list,
+                description="PDF, PNG atau JPEG",
+                # Published; counted by the domain, which answers TOO_MANY_ATTACHMENTS.
+                json_schema_extra={"maxItems": ctx.attachment_limits.max_count},
+            ),
         ],
         title: Annotated[str | None, Form(max_length=TITLE_MAX, pattern=TEXT_PATTERN)] = None,
         classification: Annotated[Classification, Form()] = Classification.PENGADUAN,

@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException
 
 from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.intake.domain import errors
+from bkpsdm.intake.domain.catalogue import FileKind
+from bkpsdm.intake.domain.documents import sniff
 from bkpsdm.intake.domain.submission import SubmissionForm, Upload
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -44,7 +46,7 @@ async def read_submission_form(request: Request, document_fields: Collection[str
                 if isinstance(value, UploadFile):
                     uploads[name] = Upload(name, value.filename or name, await value.read())
                 elif value:
-                    uploads[name] = Upload(name, name, value.encode())
+                    uploads[name] = Upload(name, name, _bytes_of_text_part(value))
                 continue
             if isinstance(value, UploadFile):
                 problems.append({"field": name, "problem": "not_text"})
@@ -67,6 +69,24 @@ async def read_submission_form(request: Request, document_fields: Collection[str
         return SubmissionForm(service_code, fields, uploads, replaces)
     finally:
         await form.close()
+
+
+def _bytes_of_text_part(value: str) -> bytes:
+    """A file sent without a filename (RFC 7578 allows it; some clients do it) reaches us as
+    text: Starlette decoded its bytes as UTF-8 or, when that failed, as Latin-1, which maps
+    every byte to one character. Undo whichever it was: a PDF, PNG, JPEG or XLSX is never
+    valid UTF-8, so Latin-1 bytes that sniff as one are the file as it was sent."""
+    try:
+        latin1 = value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode()  # a character beyond Latin-1: it was decoded as UTF-8
+    try:
+        latin1.decode("utf-8")
+    except UnicodeDecodeError:
+        found = sniff(latin1)
+        if found is not None and found.kind is not FileKind.CSV:
+            return latin1
+    return value.encode()
 
 
 def _submission_id(value: str, problems: list[dict[str, Any]]) -> str | None:
