@@ -23,6 +23,13 @@ from datetime import date
 from enum import StrEnum
 
 NIP_LENGTH = 18
+# What a schema can say about a NIP (PNS or PPPK, without spaces): a birth date's shape, a
+# year and two digits of TMT or appointment, gender, a serial that is not 000. The checks
+# that relate the parts (a real calendar date, TMT after birth) are parse_nip's.
+NIP_PATTERN = (
+    r"^(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(19|20)[0-9]{4}[12]"
+    r"([0-9]{2}[1-9]|[0-9][1-9][0-9]|[1-9][0-9]{2})$"
+)
 _EARLIEST_YEAR = 1900
 
 MESSAGES: dict[str, str] = {

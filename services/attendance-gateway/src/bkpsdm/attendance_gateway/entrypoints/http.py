@@ -27,6 +27,7 @@ from bkpsdm.common.auth import FORBIDDEN_ROLE, TOKEN_EXPIRED, TOKEN_INVALID, TOK
 from bkpsdm.common.domain_errors import DomainError
 from bkpsdm.common.http import COMMON_ERRORS, PlainText, error_responses
 from bkpsdm.common.logs import current_correlation_id, new_correlation_id
+from bkpsdm.common.nip import NIP_PATTERN
 
 _AUTH = (TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, FORBIDDEN_ROLE)
 # What any route reading a JSON body can answer before it runs.
@@ -53,6 +54,7 @@ class TerminalRequest(BaseModel):
     address: PlainText = Field(min_length=1, max_length=253, description="Alamat IP atau nama host")
     port: int = Field(
         default=4370,
+        strict=True,  # a JSON integer, not "4370" or 4370.0 (as the schema says)
         description="Port mesin (biasanya 4370)",
         json_schema_extra={"minimum": 1, "maximum": 65_535},
     )
@@ -64,6 +66,7 @@ class TerminalRequest(BaseModel):
     )
     comm_key: int | None = Field(
         default=None,
+        strict=True,
         description="Comm key mesin (rahasia: tidak pernah ditampilkan); kosong = 0 / tidak diubah",
         json_schema_extra={"minimum": 0, "maximum": MAX_COMM_KEY},
     )
@@ -75,6 +78,7 @@ class TerminalRequest(BaseModel):
     )
     poll_interval_s: int = Field(
         default=60,
+        strict=True,
         description="Selang penarikan data (detik)",
         json_schema_extra={"minimum": MIN_POLL_INTERVAL_S, "maximum": MAX_POLL_INTERVAL_S},
     )
@@ -150,7 +154,9 @@ class UserMapping(BaseModel):
         description="ID pengguna pada mesin",
         json_schema_extra={"pattern": USER_ID_PATTERN},
     )
-    nip: PlainText = Field(min_length=1, max_length=18, description="NIP pegawai")
+    nip: PlainText = Field(
+        min_length=1, max_length=18, description="NIP pegawai", json_schema_extra={"pattern": NIP_PATTERN}
+    )
 
 
 class UserMappings(BaseModel):
