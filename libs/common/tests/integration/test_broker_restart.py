@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bkpsdm.common.kafka_admin import read_topic
 from bkpsdm.testing.kafka import create_test_topic, unique_name
 from bkpsdm.testing.probe import effect_counts, enqueue_probes, pending_outbox, probe_topic_spec
 from bkpsdm.testing.processes import KafkaBrokerProcess, WorkerFactory
@@ -97,3 +98,8 @@ async def test_broker_restart_mid_stream_loses_nothing(
     assert await pending_outbox(pool, probe_schema) == 0
     async with pool.acquire() as conn:
         assert await effect_counts(conn, probe_schema) == (EVENTS, EVENTS, 0)
+    # And on the topic itself, as Kafka's own tools count it: every event once. What the
+    # relay had sent when the broker went away was found there, not published again.
+    records = await read_topic(private_broker.bootstrap, topic.name)
+    assert len(records) == EVENTS
+    assert len({dict(r.headers)["ce_id"] for r in records}) == EVENTS

@@ -14,9 +14,12 @@ next batch of its slots while earlier batches wait for their acknowledgements, a
 batches sent in order as they are acknowledged. Order inside a partition is the idempotent
 producer's job: Kafka refuses a record whose sequence number skips a refused one
 (OUT_OF_ORDER_SEQUENCE_NUMBER), so a later row of a key can never overtake a refused row.
-A relay killed after publishing and before marking publishes those rows again; consumers
-de-duplicate by event id (inbox), so effects stay exactly once, and first deliveries keep
-the key's order.
+A relay killed after publishing and before marking would publish those rows again. So a
+claimer that takes slots over (at start, or from a relay that died) or drops a producer (a
+broker failure) first reads the tail of the partitions its oldest pending rows go to and
+marks sent those whose event id (`ce_id`) is already there: the topic keeps each event once,
+as Kafka's own tools count it. Should that read fail, rows may still go out twice; consumers
+de-duplicate by event id (inbox) in any case, so effects stay exactly once.
 
 A row Kafka refuses for the record itself (too large for its topic, a topic that does not
 exist) counts an attempt (the first may be shared with the rows of its record batch, which
@@ -37,13 +40,13 @@ import json
 import random
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import (
     CorruptRecordException,
     InvalidTopicError,
@@ -69,6 +72,11 @@ log = get_logger(__name__)
 PUBLISHED = Counter("bkpsdm_outbox_published_total", "Outbox rows published to Kafka", ["schema"])
 RELAY_ERRORS = Counter("bkpsdm_outbox_relay_errors_total", "Relay rounds that failed", ["schema"])
 ROW_FAILURES = Counter("bkpsdm_outbox_row_failures_total", "Rows Kafka refused for themselves", ["schema"])
+RECONCILED = Counter(
+    "bkpsdm_outbox_reconciled_total",
+    "Pending rows found already on Kafka after a takeover or a producer failure, marked without publishing",
+    ["schema"],
+)
 ORDER_VIOLATIONS = Counter(
     "bkpsdm_outbox_order_violations_total",
     "Rows acknowledged after an earlier row of their key was refused (should stay 0)",
@@ -221,6 +229,55 @@ _ROW_ERRORS = (
 )
 
 
+# Which of `wanted` event ids are among the last records of these partitions (each read back
+# from its end by as many records as given)?
+TailReader = Callable[[Mapping[tuple[str, int], int], set[str]], Awaitable[set[str]]]
+
+
+def topic_tail_reader(
+    bootstrap_servers: str,
+    *,
+    timeout_s: float = 15.0,
+    security: KafkaClientSettings | None = None,  # None: from the environment
+) -> TailReader:
+    """Reads partition tails for `OutboxRelay`'s check after a takeover: no consumer group,
+    nothing committed. Raises TimeoutError rather than answer from part of a tail."""
+    options = client_options(security)
+
+    async def read(depths: Mapping[tuple[str, int], int], wanted: set[str]) -> set[str]:
+        tps = [TopicPartition(topic, partition) for topic, partition in depths]
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, **options)
+        found: set[str] = set()
+        try:
+            await consumer.start()
+            consumer.assign(tps)
+            first = await consumer.beginning_offsets(tps)
+            end = await consumer.end_offsets(tps)
+            reading = []
+            for tp in tps:
+                start = max(first[tp], end[tp] - depths[(tp.topic, tp.partition)])
+                if start < end[tp]:
+                    consumer.seek(tp, start)
+                    reading.append(tp)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout_s
+            while reading:
+                if loop.time() > deadline:
+                    raise TimeoutError(f"partition tails not read in {timeout_s} s")
+                for batch in (await consumer.getmany(*reading, timeout_ms=300)).values():
+                    for record in batch:
+                        event_id = next((v for k, v in record.headers if k == "ce_id"), b"").decode()
+                        if event_id in wanted:
+                            found.add(event_id)
+                reading = [tp for tp in reading if await consumer.position(tp) < end[tp]]
+            return found
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    return read
+
+
 def _row_error(exc: BaseException) -> bool:
     return isinstance(exc, _ROW_ERRORS)
 
@@ -277,6 +334,8 @@ class OutboxRelay:
         stop_timeout_s: float = 10.0,
         publish_timeout_s: float = 60.0,
         batches_in_flight: int = 3,
+        tail_reader: TailReader | None = None,
+        tail_slack: int = 5_000,
     ) -> None:
         self._pool = pool
         self._schema = schema
@@ -289,6 +348,10 @@ class OutboxRelay:
         self._stop_timeout_s = stop_timeout_s
         self._publish_timeout_s = publish_timeout_s
         self._batches_in_flight = max(1, batches_in_flight)
+        # None: no check after a takeover (rows a dead relay left unmarked go out again).
+        self._tail_reader = tail_reader
+        # Records another producer may have appended after the ones looked for.
+        self._tail_slack = tail_slack
         self._lock_space = _slot_lock_space(schema)
         q = quote_schema(schema)
         # Behind a refused or parked row of its key a row waits (partial index: such rows are
@@ -322,6 +385,16 @@ class OutboxRelay:
             "SELECT array_agg(s)::int[] FROM unnest($2::int[]) AS s WHERE pg_try_advisory_lock($1, s)"
         )
         self._mark_sql = f"UPDATE {q}.outbox SET sent_at = now() WHERE id = ANY($1::uuid[])"
+        # The rows a relay that died could have published without marking: per slot, the
+        # oldest pending ones (rows are claimed, sent and marked in order per slot).
+        self._unsettled_sql = f"""
+            SELECT r.id::text AS id, r.topic, r.aggregateid FROM unnest($1::smallint[]) AS s(slot)
+            CROSS JOIN LATERAL (
+                SELECT o.id, o.topic, o.aggregateid FROM {q}.outbox o
+                WHERE o.slot = s.slot AND o.sent_at IS NULL AND o.parked_at IS NULL
+                ORDER BY o.seq LIMIT $2
+            ) r
+        """
         # A mark lost in a crash only publishes its rows again, which consumers absorb (inbox):
         # marks need not wait for the WAL flush, and a hot key's marks were the relay's
         # bottleneck when they did.
@@ -634,6 +707,7 @@ class OutboxRelay:
         wakeup = self._wakeups[claimer]
         conn: PoolConnectionProxy[asyncpg.Record] | None = None
         slots: list[int] = []
+        unchecked: set[int] = set()  # slots whose pending rows may already be on Kafka
         try:
             while not self._stopping:
                 producer: AIOKafkaProducer | None = None
@@ -644,11 +718,18 @@ class OutboxRelay:
                         conn, slots = await self._claimer_connection(), []
                     missing = [s for s in self.slots_of(claimer) if s not in slots]
                     if missing:  # another relay may have let go of them since
-                        slots = sorted({*slots, *await self._lock_slots(conn, missing)})
+                        taken = await self._lock_slots(conn, missing)
+                        slots = sorted({*slots, *taken})
+                        unchecked.update(taken)
                     published = 0
                     if slots:
                         producer = await self._get_producer()
+                        if unchecked:
+                            await self._reconcile(conn, producer, sorted(unchecked))
+                            unchecked.clear()
                         published = await self._pump(conn, producer, slots)
+                        if self._producer is not producer:
+                            unchecked.update(slots)  # dropped after a failure: what did it send?
                     failures = 0
                     if published == 0:
                         with contextlib.suppress(TimeoutError):
@@ -668,6 +749,7 @@ class OutboxRelay:
                         error_type=type(exc).__name__,
                         failures=failures,
                     )
+                    unchecked.update(slots)
                     if isinstance(exc, KafkaError | BrokerUnavailable):
                         await self._close_producer(producer)
                     if isinstance(exc, OSError | asyncpg.PostgresError | asyncpg.InterfaceError):
@@ -680,6 +762,42 @@ class OutboxRelay:
         finally:
             if conn is not None:
                 await self._release(conn)
+
+    async def _reconcile(self, conn: Connection, producer: AIOKafkaProducer, slots: list[int]) -> None:
+        """Mark sent the pending rows of `slots` that are already on Kafka: a relay that died
+        (or a producer dropped after a failure) may have published them without marking them.
+        Unless the tails cannot be read, in which case they go out again (consumers absorb it)."""
+        if self._tail_reader is None:
+            return
+        # What one claimer can have handed over unmarked: the batches awaiting acknowledgement,
+        # the one being handed over and the claimed ones waiting (twice, for another config).
+        per_slot = 2 * self._batch_size * (self._batches_in_flight + 3)
+        rows = await conn.fetch(self._unsettled_sql, slots, per_slot)
+        if not rows:
+            return
+        depths: dict[tuple[str, int], int] = {}
+        for row in rows:
+            topic = row["topic"]
+            try:
+                partitions = sorted(await producer.partitions_for(topic))
+            except KafkaError:
+                continue  # a topic Kafka does not know holds none of them
+            tp = (topic, _PARTITIONER(row["aggregateid"].encode(), partitions, partitions))
+            depths[tp] = depths.get(tp, self._tail_slack) + 1
+        wanted = {row["id"] for row in rows}
+        try:
+            found = await self._tail_reader(depths, wanted)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.warning(
+                "outbox.reconcile_failed", schema=self._schema, pending=len(rows), error=describe(exc)
+            )
+            return
+        if found:
+            await conn.execute(self._mark_sql, list(found))
+            RECONCILED.labels(self._schema).inc(len(found))
+        log.info(
+            "outbox.reconciled", schema=self._schema, slots=slots, pending=len(rows), already_sent=len(found)
+        )
 
     async def _claimer_connection(self) -> PoolConnectionProxy[asyncpg.Record]:
         """A pool connection the claimer keeps while it runs: its session holds the slot

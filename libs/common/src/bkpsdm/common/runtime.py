@@ -44,7 +44,7 @@ from bkpsdm.common.identity import ServiceIdentity
 from bkpsdm.common.inbox import prune_inbox
 from bkpsdm.common.kafka_admin import ensure_topics
 from bkpsdm.common.logs import configure_logging, get_logger
-from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory, topic_tail_reader
 from bkpsdm.common.retry import RetryPolicy
 from bkpsdm.common.settings import ConfigurationError, ServiceSettings
 from bkpsdm.common.subscriptions import UseCase, consume
@@ -200,6 +200,7 @@ class ServiceRuntime:
             dsn=self.settings.database_url,
             claimers=self.settings.outbox_claimers,
             park_after=self.settings.outbox_park_after,
+            tail_reader=topic_tail_reader(self.settings.kafka_bootstrap_servers),
         )
         await self.relay.start()
         self._maintenance = asyncio.create_task(self._maintain(), name=f"maintenance-{self.service}")

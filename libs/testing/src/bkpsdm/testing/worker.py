@@ -24,7 +24,7 @@ from bkpsdm.common.broker import build_broker
 from bkpsdm.common.db import create_pool
 from bkpsdm.common.events import EventMetadata
 from bkpsdm.common.logs import configure_logging, get_logger
-from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory
+from bkpsdm.common.outbox import OutboxRelay, idempotent_producer_factory, topic_tail_reader
 from bkpsdm.common.retry import RetryPolicy
 from bkpsdm.common.subscriptions import subscribe_events
 from bkpsdm.testing.probe import ProbeEvent, apply_probe, probe_topic_spec
@@ -113,7 +113,15 @@ async def relay(args: argparse.Namespace, bootstrap: str, dsn: str) -> None:
         producer = await make()
         return CrashingProducer(producer, args.crash_after_sends) if args.crash_after_sends else producer
 
-    relay = LoggingRelay(pool, args.schema, factory, batch_size=args.batch_size, poll_interval_s=0.5, dsn=dsn)
+    relay = LoggingRelay(
+        pool,
+        args.schema,
+        factory,
+        batch_size=args.batch_size,
+        poll_interval_s=0.5,
+        dsn=dsn,
+        tail_reader=None if args.no_reconcile else topic_tail_reader(bootstrap),
+    )
     await relay.start()
     log.info("worker.ready")
     try:
@@ -136,6 +144,7 @@ def main() -> None:
     r.add_argument("--crash-after-sends", type=int, default=0)
     r.add_argument("--batch-size", type=int, default=500)
     r.add_argument("--request-timeout-ms", type=int, default=30_000)
+    r.add_argument("--no-reconcile", action="store_true", help="no check of the topic after a takeover")
     args = parser.parse_args()
     configure_logging(f"probe-{args.command}", "INFO")
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
