@@ -5,11 +5,12 @@ to a unit; unit officials (Kepala Bidang, Unit Pengolah of that unit) post follo
 # No `from __future__ import annotations`: FastAPI reads the routes' signatures at runtime.
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from bkpsdm.common.auth import (
     AUTH_UNAVAILABLE,
@@ -29,6 +30,7 @@ from bkpsdm.complaints.domain import errors
 from bkpsdm.complaints.domain.attachments import MEDIA_TYPES
 from bkpsdm.complaints.domain.complaint import (
     CONTENT_MAX,
+    LIFECYCLE,
     NAME_MAX,
     NOTE_MAX,
     REFERENCE_MAX,
@@ -86,10 +88,34 @@ class OfficerEntry(BaseModel):
     receipt_number: str | None = Field(default=None, min_length=1, max_length=64, pattern=TEXT_PATTERN)
 
 
+OfficialAction = Literal[
+    "VERIFY", "POSTPONE", "NOT_AUTHORITY", "ARCHIVE", "ASSIGN", "FOLLOW_UP", "ANSWER", "CLOSE"
+]
+
+
+def _what_each_action_needs() -> JsonDict:
+    """The schema says which action needs a note (with more than spaces) or a unit, as the
+    lifecycle does, so a client (or a fuzzer) knows before asking; the service still checks
+    and answers NOTE_REQUIRED / UNIT_REQUIRED."""
+    rules: list[JsonDict] = []
+    for action in get_args(OfficialAction):
+        step = LIFECYCLE[Action(action)]
+        needed: JsonDict = {}
+        if step.note_required:
+            needed = {"required": ["note"], "properties": {"note": {"type": "string", "pattern": r"\S"}}}
+        if step.unit_required:
+            needed = {"required": ["unit"], "properties": {"unit": {"type": "string"}}}
+        if needed:
+            rules.append(
+                {"if": {"properties": {"action": {"const": action}}, "required": ["action"]}, "then": needed}
+            )
+    return {"allOf": list(rules)}
+
+
 class ActionIn(BaseModel):
-    action: Literal[
-        "VERIFY", "POSTPONE", "NOT_AUTHORITY", "ARCHIVE", "ASSIGN", "FOLLOW_UP", "ANSWER", "CLOSE"
-    ]
+    model_config = ConfigDict(json_schema_extra=_what_each_action_needs())
+
+    action: OfficialAction
     note: str | None = Field(
         default=None,
         max_length=NOTE_MAX,
