@@ -47,6 +47,10 @@ def test_addresses_and_host_names_are_accepted(address: str, stored: str) -> Non
         ({"address": "mesin lobi"}, "TERMINAL_ADDRESS_INVALID"),
         ({"address": "-mesin"}, "TERMINAL_ADDRESS_INVALID"),
         ({"address": ""}, "TERMINAL_ADDRESS_INVALID"),
+        # Spaces are not trimmed away: the published schema does not allow them either.
+        ({"address": " 10.0.0.5"}, "TERMINAL_ADDRESS_INVALID"),
+        ({"address": "mesin-lobi "}, "TERMINAL_ADDRESS_INVALID"),
+        ({"address": "1.2.3"}, "TERMINAL_ADDRESS_INVALID"),  # digits and dots: a mistyped IPv4
         ({"port": 0}, "TERMINAL_PORT_INVALID"),
         ({"port": 65536}, "TERMINAL_PORT_INVALID"),
         ({"transport": "TCP "}, "TERMINAL_TRANSPORT_INVALID"),

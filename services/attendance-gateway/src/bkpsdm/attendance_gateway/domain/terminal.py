@@ -17,9 +17,13 @@ from bkpsdm.common.nip import InvalidNip, NipKind, parse_nip
 MIN_POLL_INTERVAL_S = 5
 MAX_POLL_INTERVAL_S = 86_400
 MAX_COMM_KEY = 999_999
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+# A host name (RFC 1123 labels), but not one made only of digits and dots: that is a mistyped
+# IPv4 address. Published in the terminal request's schema too.
+HOSTNAME_PATTERN = (
+    r"^(?![0-9.]+$)(?=.{1,253}$)"
+    r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
+_HOSTNAME = re.compile(HOSTNAME_PATTERN)
 USER_ID_PATTERN = r"^[A-Za-z0-9]{1,24}$"
 _USER_ID = re.compile(USER_ID_PATTERN)
 
@@ -53,8 +57,7 @@ def check_address(address: str) -> str:
         return str(ipaddress.ip_address(address))
     except ValueError:
         pass
-    # A name made only of digits and dots is a mistyped IPv4 address, not a host name.
-    if _HOSTNAME.match(address) and not re.fullmatch(r"[0-9.]+", address):
+    if _HOSTNAME.match(address):
         return address.lower()
     raise DomainError(errors.ADDRESS_INVALID)
 
@@ -98,7 +101,7 @@ def new_terminal(r: Registration, terminal_id: str | None = None) -> Terminal:
     return Terminal(
         terminal_id=terminal_id or str(uuid.uuid4()),
         name=r["name"].strip(),
-        address=check_address(r["address"].strip()),
+        address=check_address(r["address"]),
         port=r["port"],
         transport=kind,
         comm_key=r["comm_key"],

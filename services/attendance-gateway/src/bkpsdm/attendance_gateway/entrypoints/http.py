@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, JsonValue
 from bkpsdm.attendance_gateway import service
 from bkpsdm.attendance_gateway.domain import errors
 from bkpsdm.attendance_gateway.domain.terminal import (
+    HOSTNAME_PATTERN,
     MAX_COMM_KEY,
     MAX_POLL_INTERVAL_S,
     MIN_POLL_INTERVAL_S,
@@ -51,7 +52,12 @@ _TIME_ZONES: list[JsonValue] = list(sorted(available_timezones()))
 
 class TerminalRequest(BaseModel):
     name: PlainText = Field(min_length=1, max_length=200, description="Nama/lokasi mesin, mis. Lobi Kantor")
-    address: PlainText = Field(min_length=1, max_length=253, description="Alamat IP atau nama host")
+    address: PlainText = Field(
+        min_length=1,
+        max_length=253,
+        description="Alamat IP atau nama host",
+        json_schema_extra={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}, {"pattern": HOSTNAME_PATTERN}]},
+    )
     port: int = Field(
         default=4370,
         strict=True,  # a JSON integer, not "4370" or 4370.0 (as the schema says)
