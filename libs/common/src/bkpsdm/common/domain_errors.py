@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class Problem(StrEnum):
     """What kind of "no" a rule says; the transport decides how to say it."""
@@ -64,3 +66,12 @@ class DomainError(Exception):
         super().__init__(error.code)
         self.error = error
         self.details = details
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    """One line per problem: the field path and what is wrong. pydantic's own text quotes the
+    rejected input, which can be personal data (a NIP, a name) or a whole rules file."""
+    return [
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
+        for e in exc.errors(include_input=False, include_url=False)
+    ]

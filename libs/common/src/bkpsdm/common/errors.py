@@ -25,7 +25,7 @@ import asyncpg
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from pydantic import ValidationError
 
-from bkpsdm.common.domain_errors import DomainError
+from bkpsdm.common.domain_errors import DomainError, validation_problems
 from bkpsdm.common.events import MissingEnvelopeError
 
 
@@ -101,8 +101,5 @@ def describe(exc: BaseException) -> str:
         # PostgreSQL's messages quote the offending value; keep the class and SQLSTATE.
         return f"{type(exc).__name__} (SQLSTATE {exc.sqlstate})"
     if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False)
-        )
+        return "; ".join(validation_problems(exc))
     return str(exc) or type(exc).__name__

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from bkpsdm.common.domain_errors import validation_problems
+
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "catalogue"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -234,10 +236,7 @@ class Catalogue:
 
 def _brief(exc: ValidationError) -> str:
     # Field path and problem only: the catalogue is public text, but keep errors one line each.
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-        for e in exc.errors(include_input=False, include_url=False)
-    )
+    return "; ".join(validation_problems(exc))
 
 
 def load_catalogue(folder: Path | None = None) -> Catalogue:

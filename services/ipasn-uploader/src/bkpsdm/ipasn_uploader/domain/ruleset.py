@@ -19,7 +19,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bkpsdm.common.domain_errors import DomainError
+from bkpsdm.common.domain_errors import DomainError, validation_problems
 from bkpsdm.ipasn_uploader.domain import errors
 
 DEFAULT_RULES = "ipasn-2019.json"
@@ -279,10 +279,7 @@ def parse_ipasn_rules(data: str | bytes | Mapping[str, Any]) -> IpasnRules:
             return IpasnRules.model_validate(data)
         return IpasnRules.model_validate_json(data)
     except ValidationError as exc:
-        details = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False)
-        ]
+        details = validation_problems(exc)
         raise DomainError(errors.IPASN_RULES_INVALID, details) from exc
 
 

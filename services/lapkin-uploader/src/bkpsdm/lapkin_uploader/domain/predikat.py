@@ -26,7 +26,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bkpsdm.common.domain_errors import DomainError
+from bkpsdm.common.domain_errors import DomainError, validation_problems
 from bkpsdm.lapkin_uploader.domain import errors
 
 DEFAULT_RULES = "predikat-2022.json"
@@ -149,10 +149,7 @@ def parse_predikat_rules(data: str | bytes | Mapping[str, Any]) -> PredikatRules
         return PredikatRules.model_validate_json(data)
     except ValidationError as exc:
         # Field path and problem only: the rules file is configuration, but keep the habit.
-        details = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False)
-        ]
+        details = validation_problems(exc)
         raise DomainError(errors.SKP_RULES_INVALID, details) from exc
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from bkpsdm.common.auth.roles import Role
+from bkpsdm.common.domain_errors import validation_problems
 from bkpsdm.routing.domain.agenda import check_pattern
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "rules" / "default.json"
@@ -107,8 +108,5 @@ def load_rules(path: Path | None = None) -> RoutingRules:
     try:
         return RoutingRules.model_validate_json(path.read_bytes())
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False)
-        )
+        problems = "; ".join(validation_problems(exc))
         raise RulesError(f"{path.name}: {problems}") from exc

@@ -19,6 +19,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from bkpsdm.common.auth.roles import Role
+from bkpsdm.common.domain_errors import validation_problems
 
 WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
 
@@ -270,10 +271,7 @@ class Workflows:
 
 
 def _brief(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-        for e in exc.errors(include_input=False, include_url=False)
-    )
+    return "; ".join(validation_problems(exc))
 
 
 def load_workflows(folder: Path | None = None) -> Workflows:
