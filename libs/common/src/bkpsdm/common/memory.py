@@ -67,6 +67,11 @@ class InMemoryUnitOfWork:
         self._snapshot = copy.deepcopy({k: v for k, v in vars(self).items() if k != "_snapshot"})
         return self
 
+    def without_transaction(self) -> Self:
+        # Modelled as a transaction: a use case may only take this path when its writes are
+        # one statement, which PostgreSQL applies whole or not at all.
+        return self
+
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:

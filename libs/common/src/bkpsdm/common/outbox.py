@@ -132,7 +132,9 @@ async def enqueue(
     aggregate_type: str | None = None,
 ) -> str:
     """Add `event` to the outbox inside the caller's transaction; return its event id."""
-    row = _outbox_row(topic, event, source, correlation_id, aggregate_type)
+    row = outbox_row(
+        topic, event, source=source, correlation_id=correlation_id, aggregate_type=aggregate_type
+    )
     await conn.execute(
         f"INSERT INTO {quote_schema(schema)}.outbox"
         " (id, aggregatetype, aggregateid, type, topic, payload, headers)"
@@ -142,10 +144,17 @@ async def enqueue(
     return str(row[0])
 
 
-def _outbox_row(
-    topic: TopicSpec, event: Event, source: str, correlation_id: str | None, aggregate_type: str | None
+def outbox_row(
+    topic: TopicSpec,
+    event: Event,
+    *,
+    source: str,
+    correlation_id: str | None,
+    aggregate_type: str | None = None,
 ) -> tuple[uuid.UUID, str, str, str, str, str, str]:
-    """The outbox row of `event` once it passed the topic's contract and the size limit."""
+    """The outbox row of `event` (the values of `OUTBOX_COLUMNS`) once it passed the topic's
+    contract and the size limit. A repository may insert it in the same statement as the
+    state change it announces (one round trip instead of two)."""
     key = key_of(topic, event)
     meta = metadata_for(event, source=source, correlation_id=correlation_id)
     payload = event.model_dump_json()
@@ -157,7 +166,7 @@ def _outbox_row(
     return uuid.UUID(meta.id), aggregate, key, meta.type, topic.name, payload, headers
 
 
-_OUTBOX_COLUMNS = ["id", "aggregatetype", "aggregateid", "type", "topic", "payload", "headers"]
+OUTBOX_COLUMNS = ["id", "aggregatetype", "aggregateid", "type", "topic", "payload", "headers"]
 
 
 async def enqueue_many(
@@ -172,12 +181,15 @@ async def enqueue_many(
 ) -> list[str]:
     """`enqueue` for many events in one round trip (COPY), with the same checks, row for row;
     their event ids in order. Nothing is written when one event fails a check."""
-    rows = [_outbox_row(topic, event, source, correlation_id, aggregate_type) for event in events]
+    rows = [
+        outbox_row(topic, event, source=source, correlation_id=correlation_id, aggregate_type=aggregate_type)
+        for event in events
+    ]
     if rows:
         # COPY is several times faster than inserts (a 100,000-record terminal log would cost
         # as many round trips); the statement-level NOTIFY trigger still wakes the relays.
         quote_schema(schema)  # asyncpg quotes the name itself; this still refuses a non-plain one
-        await conn.copy_records_to_table("outbox", schema_name=schema, columns=_OUTBOX_COLUMNS, records=rows)
+        await conn.copy_records_to_table("outbox", schema_name=schema, columns=OUTBOX_COLUMNS, records=rows)
     return [str(row[0]) for row in rows]
 
 

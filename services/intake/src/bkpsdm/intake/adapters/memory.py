@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bkpsdm.common.memory import InMemoryUnitOfWork
+from bkpsdm.common.contracts import SUBMISSIONS, SubmissionReceived
+from bkpsdm.common.memory import InMemoryOutbox, InMemoryUnitOfWork
 from bkpsdm.intake.domain.listing import ListedSubmission, SubmissionFilter
 from bkpsdm.intake.domain.submission import Submission, SubmissionStatus, TimelineEntry
 
@@ -24,6 +25,7 @@ class InMemorySubmissionRepository:
     sequences: dict[tuple[str, int], int] = field(default_factory=dict)
     timelines: dict[str, list[TimelineEntry]] = field(default_factory=dict)
     status_writes: int = 0
+    outbox: InMemoryOutbox | None = None  # the unit of work's, for the events `add` announces
 
     async def add(
         self,
@@ -34,6 +36,7 @@ class InMemorySubmissionRepository:
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         recap_nips: list[str] | None = None,
+        announced: SubmissionReceived | None = None,
     ) -> bool:
         if idempotency_key is not None:
             if idempotency_key in self.keys:
@@ -41,6 +44,9 @@ class InMemorySubmissionRepository:
             self.keys[idempotency_key] = submission.submission_id
         self.rows[submission.submission_id] = _Row(submission, correlation_id, fingerprint, recap_nips)
         self.timelines.setdefault(submission.submission_id, []).append(received)
+        if announced is not None:
+            assert self.outbox is not None, "an announcing repository needs its unit of work's outbox"
+            await self.outbox.add(SUBMISSIONS, announced, correlation_id=correlation_id)
         return True
 
     async def by_idempotency_key(self, idempotency_key: str) -> tuple[Submission, str | None] | None:
@@ -122,4 +128,4 @@ def listed(s: Submission) -> ListedSubmission:
 class InMemoryIntakeUnitOfWork(InMemoryUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
-        self.submissions = InMemorySubmissionRepository()
+        self.submissions = InMemorySubmissionRepository(outbox=self.outbox)

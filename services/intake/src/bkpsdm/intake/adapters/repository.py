@@ -8,7 +8,9 @@ import uuid
 
 import asyncpg
 
+from bkpsdm.common.contracts import SUBMISSIONS, SubmissionReceived
 from bkpsdm.common.db import Connection, quote_schema
+from bkpsdm.common.outbox import OUTBOX_COLUMNS, outbox_row
 from bkpsdm.common.uow import PostgresUnitOfWork
 from bkpsdm.intake.domain.listing import ListedSubmission, SubmissionFilter
 from bkpsdm.intake.domain.submission import (
@@ -35,13 +37,15 @@ _KNOWN_SEQUENCES: set[str] = set()
 
 
 class PostgresSubmissionRepository:
-    def __init__(self, conn: Connection, schema: str) -> None:
+    def __init__(self, conn: Connection, schema: str, source: str) -> None:
         self._conn = conn
+        self._source = source
         self._schema = quote_schema(schema)
         self._table = f"{self._schema}.submissions"
-        # Data-modifying CTEs: the documents and the timeline entry are written only when the
-        # submission row was (not on an Idempotency-Key conflict); their foreign keys are
-        # checked at the end of the statement, when the submission row is there.
+        # Data-modifying CTEs: the documents, the timeline entry and the event announcing it
+        # (outbox) are written only when the submission row was (not on an Idempotency-Key
+        # conflict); their foreign keys are checked at the end of the statement, when the
+        # submission row is there. One statement: atomic without a transaction around it.
         self._add_sql = (
             f"WITH added AS (INSERT INTO {self._table} (submission_id, service_code, perangkat_daerah,"
             " title, status, received_at, correlation_id, idempotency_key, receipt_number, period, due_at,"
@@ -59,7 +63,10 @@ class PostgresSubmissionRepository:
             " $23::text[]) AS d(id, requirement_id, filename, media_type, size, sha256)),"
             f" received AS (INSERT INTO {self._schema}.timeline (submission_id, at, step, label,"
             " holder_role, due_at, reasons) SELECT submission_id, $28, $29, $30, $31, $32, $33::jsonb"
-            " FROM added)"
+            " FROM added),"
+            f" announced AS (INSERT INTO {self._schema}.outbox ({', '.join(OUTBOX_COLUMNS)})"
+            " SELECT $34::uuid, $35::text, $36::text, $37::text, $38::text, $39::jsonb, $40::jsonb"
+            " FROM added WHERE $34::uuid IS NOT NULL)"
             " SELECT EXISTS (SELECT FROM added)"
         )
 
@@ -72,12 +79,18 @@ class PostgresSubmissionRepository:
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
         recap_nips: list[str] | None = None,
+        announced: SubmissionReceived | None = None,
     ) -> bool:
-        """The submission with its documents and first timeline entry, in one statement (one
-        round trip); False when another submission already holds `idempotency_key` (nothing
-        written)."""
+        """The submission with its documents, first timeline entry and the event announcing
+        it, in one statement (one round trip); False when another submission already holds
+        `idempotency_key` (nothing written)."""
         s = submission
         documents = s.documents
+        event = (
+            (None,) * len(OUTBOX_COLUMNS)
+            if announced is None
+            else outbox_row(SUBMISSIONS, announced, source=self._source, correlation_id=correlation_id)
+        )
         inserted = await self._conn.fetchval(
             self._add_sql,
             uuid.UUID(s.submission_id),
@@ -113,6 +126,7 @@ class PostgresSubmissionRepository:
             received.holder_role,
             received.due_at,
             json.dumps(list(received.reasons)),
+            *event,
         )
         return bool(inserted)
 
@@ -328,4 +342,4 @@ class PostgresIntakeUnitOfWork(PostgresUnitOfWork):
     submissions: PostgresSubmissionRepository
 
     def bind(self, conn: Connection, schema: str) -> None:
-        self.submissions = PostgresSubmissionRepository(conn, schema)
+        self.submissions = PostgresSubmissionRepository(conn, schema, self.source)
