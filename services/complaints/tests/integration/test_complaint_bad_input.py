@@ -48,7 +48,6 @@ async def test_script_and_html_are_stored_as_typed_and_returned_as_json_data(com
         ({"content": "Isi.", "reporter_email": "bukan-email"}, "CONTACT_INVALID"),
         ({"content": "Isi.", "reporter_phone": "12ab"}, "CONTACT_INVALID"),
         ({"content": "Isi.", "classification": "GOSIP"}, "REQUEST_INVALID"),
-        ({"content": "Isi.", "receipt_number": "E-LAPKIN/2026/99999"}, "RECEIPT_NOT_FOUND"),
         ({"content": "Isi \x07 bel."}, "REQUEST_INVALID"),
     ],
 )
@@ -60,6 +59,14 @@ async def test_a_bad_form_is_refused_with_its_code_and_nothing_is_stored(
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == code
     assert refused.json()["message"]
+    assert await count(complaints) == before
+
+
+async def test_a_complaint_about_a_receipt_never_issued_is_refused_as_not_found(complaints: Any) -> None:
+    before = await count(complaints)
+    refused = await complaints.form_post({"content": "Isi.", "receipt_number": "E-LAPKIN/2026/99999"})
+    assert (refused.status_code, refused.json()["code"]) == (404, "RECEIPT_NOT_FOUND"), refused.text
+    assert refused.json()["message"] == "Nomor tanda terima pengajuan yang dirujuk tidak ditemukan."
     assert await count(complaints) == before
 
 

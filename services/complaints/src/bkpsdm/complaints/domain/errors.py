@@ -53,8 +53,9 @@ CHANNEL_NOT_FOR_OFFICER = ErrorSpec(
     "CHANNEL_NOT_FOR_OFFICER",
     "Saluran ini tidak dicatat oleh petugas: gunakan tatap muka, kotak saran, surat, telepon atau faksimile.",
 )
+# 404 like DELIVERY_RECEIPT_UNKNOWN: what the request refers to is not there.
 RECEIPT_NOT_FOUND = ErrorSpec(
-    "RECEIPT_NOT_FOUND", "Nomor tanda terima pengajuan yang dirujuk tidak ditemukan."
+    "RECEIPT_NOT_FOUND", "Nomor tanda terima pengajuan yang dirujuk tidak ditemukan.", Problem.NOT_FOUND
 )
 
 # ---- complaints: attachments ----

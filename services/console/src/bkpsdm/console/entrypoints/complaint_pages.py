@@ -103,9 +103,11 @@ def build_router(web: Web, complaints: ComplaintsApi, calendar: ServiceCalendar)
             recorded = await complaints.record(viewer.token(), entry_body(typed))
         except ServiceRefused as refused:
             errors = form_errors(refused.refusal, ENTRY_FIELDS | set(_ENTRY_TYPED))
+            status = refused.refusal.status
             if not errors.fields and refused.refusal.code in ENTRY_CODE_FIELDS:
                 errors.add(ENTRY_CODE_FIELDS[refused.refusal.code], refused.refusal.message)
-            return await desk(request, viewer, typed=typed, errors=errors, status_code=refused.refusal.status)
+                status = 422  # the form is shown again with the field to correct
+            return await desk(request, viewer, typed=typed, errors=errors, status_code=status)
         return redirect(f"/pengaduan/{recorded['complaint_id']}?baru=1")
 
     async def complaint_page(
