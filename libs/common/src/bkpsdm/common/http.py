@@ -27,7 +27,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -128,6 +128,18 @@ PRINTABLE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 PlainText = Annotated[
     str, AfterValidator(_printable), Field(json_schema_extra={"pattern": PRINTABLE_PATTERN})
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 4370.0 as an integer (a number with no fraction); JSON has no other
+    # integer type. Strings and booleans stay refused by the strict check after this.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as JSON Schema means it: 4370 or 4370.0, never "4370" or true.
+JsonInteger = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
 
 
 class ApiError(Exception):

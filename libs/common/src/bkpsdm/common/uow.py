@@ -9,7 +9,7 @@ Use cases depend on the protocols here; `PostgresUnitOfWork` is the real one and
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -52,12 +52,6 @@ class UnitOfWork(Protocol):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
-
-    def without_transaction(self) -> AbstractAsyncContextManager[Self]:
-        """The unit of work with no transaction around it: each statement commits alone. Only
-        for a use case that writes in one statement (its events included), which saves the
-        BEGIN and COMMIT round trips."""
-        ...
 
 
 class PostgresOutbox:
@@ -109,6 +103,9 @@ class PostgresUnitOfWork:
 
     @asynccontextmanager
     async def without_transaction(self) -> AsyncIterator[Self]:
+        """The unit of work with no transaction around it: each statement commits alone. Only
+        for a use case that writes in one statement (its events included), which saves the
+        BEGIN and COMMIT round trips."""
         conn = await self._db.pool.acquire(timeout=self._db.acquire_timeout_s)
         try:
             self._conn = conn

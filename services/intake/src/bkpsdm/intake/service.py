@@ -6,9 +6,10 @@ import asyncio
 import hashlib
 import json
 import uuid
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, Self
 
 from bkpsdm.common.contracts import (
     CaseStepChanged,
@@ -77,6 +78,9 @@ class SubmissionRepository(Protocol):
 class IntakeUnitOfWork(UnitOfWork, Protocol):
     @property
     def submissions(self) -> SubmissionRepository: ...
+
+    # Each statement commits alone: for a submission written in one statement.
+    def without_transaction(self) -> AbstractAsyncContextManager[Self]: ...
 
 
 class DocumentStore(Protocol):

@@ -26,7 +26,7 @@ from bkpsdm.attendance_gateway.poller import Poller
 from bkpsdm.attendance_gateway.service import UnitOfWorkFactory
 from bkpsdm.common.auth import FORBIDDEN_ROLE, TOKEN_EXPIRED, TOKEN_INVALID, TOKEN_MISSING, Principal
 from bkpsdm.common.domain_errors import DomainError
-from bkpsdm.common.http import COMMON_ERRORS, PlainText, error_responses
+from bkpsdm.common.http import COMMON_ERRORS, JsonInteger, PlainText, error_responses
 from bkpsdm.common.logs import current_correlation_id, new_correlation_id
 from bkpsdm.common.nip import NIP_PATTERN
 
@@ -58,9 +58,8 @@ class TerminalRequest(BaseModel):
         description="Alamat IP atau nama host",
         json_schema_extra={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}, {"pattern": HOSTNAME_PATTERN}]},
     )
-    port: int = Field(
+    port: JsonInteger = Field(
         default=4370,
-        strict=True,  # a JSON integer, not "4370" or 4370.0 (as the schema says)
         description="Port mesin (biasanya 4370)",
         json_schema_extra={"minimum": 1, "maximum": 65_535},
     )
@@ -70,9 +69,8 @@ class TerminalRequest(BaseModel):
         description="tcp atau udp",
         json_schema_extra={"enum": [t.value for t in Transport]},
     )
-    comm_key: int | None = Field(
+    comm_key: JsonInteger | None = Field(
         default=None,
-        strict=True,
         description="Comm key mesin (rahasia: tidak pernah ditampilkan); kosong = 0 / tidak diubah",
         json_schema_extra={"minimum": 0, "maximum": MAX_COMM_KEY},
     )
@@ -82,9 +80,8 @@ class TerminalRequest(BaseModel):
         description="Zona waktu IANA",
         json_schema_extra={"enum": _TIME_ZONES},
     )
-    poll_interval_s: int = Field(
+    poll_interval_s: JsonInteger = Field(
         default=60,
-        strict=True,
         description="Selang penarikan data (detik)",
         json_schema_extra={"minimum": MIN_POLL_INTERVAL_S, "maximum": MAX_POLL_INTERVAL_S},
     )
@@ -277,7 +274,8 @@ def build_router(
         ),
     )
     async def sync_time(terminal_id: str, _principal: Technician) -> TimeSyncResult:
-        session = await poller.exclusive_session(terminal_id, "sync_time", wait_s=10)
+        # A person waits on this answer: a poll in progress gets a few seconds to end, not more.
+        session = await poller.exclusive_session(terminal_id, "sync_time", wait_s=3)
         if session is None:
             raise DomainError(errors.TERMINAL_BUSY)
         lease, result = session

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from bkpsdm.common.domain_errors import DomainError
-from bkpsdm.common.http import COMMON_ERRORS, error_responses
+from bkpsdm.common.http import COMMON_ERRORS, JsonInteger, error_responses
 from bkpsdm.common.logs import current_correlation_id
 from bkpsdm.complaints import channels, service
 from bkpsdm.complaints.domain import errors
@@ -61,8 +61,8 @@ class SmsIn(BaseModel):
     sender: str = Field(min_length=3, max_length=32, description="Nomor pengirim, mis. +6281234567890")
     text: str = Field(min_length=1, max_length=1600)
     reference: str | None = Field(default=None, max_length=32, pattern=r"^[\x21-\x7e]*$")
-    part: int = Field(default=1, ge=1, le=MAX_PARTS)
-    total: int = Field(default=1, ge=1, le=MAX_PARTS)
+    part: JsonInteger = Field(default=1, ge=1, le=MAX_PARTS)
+    total: JsonInteger = Field(default=1, ge=1, le=MAX_PARTS)
 
 
 class SmsAnswer(BaseModel):

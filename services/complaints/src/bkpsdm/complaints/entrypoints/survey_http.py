@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import segno
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from bkpsdm.common.auth import Principal, Role
 from bkpsdm.common.domain_errors import DomainError
-from bkpsdm.common.http import error_responses
+from bkpsdm.common.http import JsonInteger, error_responses
 from bkpsdm.common.runtime import ServiceRuntime
 from bkpsdm.complaints import survey
 from bkpsdm.complaints.adapters.ikm_report import ikm_workbook
@@ -57,19 +57,11 @@ class DeliveryView(BaseModel):
     delivered_at: datetime
 
 
-def _whole(value: object) -> object:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-# JSON Schema's integer includes 4.0; strict still refuses "4", true and 4.5.
-ScaleAnswer = Annotated[StrictInt, BeforeValidator(_whole)]
-
-
 def _answers_model(ctx: SurveyContext) -> type[BaseModel]:
     """The answers as OpenAPI shows them: the nine elements, each an integer on the scale."""
     rules = ctx.rules
     fields: dict[str, Any] = {
-        e.code: (ScaleAnswer, Field(ge=rules.lowest_answer, le=rules.highest_answer, description=e.label))
+        e.code: (JsonInteger, Field(ge=rules.lowest_answer, le=rules.highest_answer, description=e.label))
         for e in rules.elements
     }
     answers = create_model("SurveyAnswers", __config__=ConfigDict(extra="forbid"), **fields)
