@@ -53,6 +53,7 @@ def test_spaces_as_nips_are_printed_are_ignored() -> None:
         ("198602302015051001", ["NIP_BIRTH_DATE_INVALID"]),  # 30 February
         ("198613012015051001", ["NIP_BIRTH_DATE_INVALID"]),  # month 13
         ("198609002015051001", ["NIP_BIRTH_DATE_INVALID"]),  # day 0
+        ("210001012120011001", ["NIP_BIRTH_DATE_INVALID", "NIP_TMT_INVALID"]),  # years past 2099
         ("000009262015051001", ["NIP_BIRTH_DATE_INVALID"]),  # year 0
         ("185609262015051001", ["NIP_BIRTH_DATE_INVALID"]),  # before 1900
         ("198609262015001001", ["NIP_TMT_INVALID"]),  # TMT month 00

@@ -345,6 +345,7 @@ def test_a_clean_ipasn_row_passes_with_normalised_values() -> None:
         ({"Nama Jabatan": None}, [("Nama Jabatan", "RECAP_VALUE_REQUIRED")]),
         ({"Eselon": None}, [("Eselon", "RECAP_VALUE_REQUIRED")]),
         ({"Eselon": "VI.a"}, [("Eselon", "RECAP_ECHELON_INVALID")]),
+        ({"Eselon": "V.a"}, [("Eselon", "RECAP_ECHELON_INVALID")]),  # the IP-ASN rules know I to IV
         ({"Eselon": "IV"}, [("Eselon", "RECAP_ECHELON_INVALID")]),
         ({"Diklat Kepemimpinan": None}, [("Diklat Kepemimpinan", "RECAP_VALUE_REQUIRED")]),
         ({"Diklat Kepemimpinan": "PIM V"}, [("Diklat Kepemimpinan", "RECAP_LEADERSHIP_TRAINING_INVALID")]),

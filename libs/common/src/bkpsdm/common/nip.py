@@ -31,6 +31,7 @@ NIP_PATTERN = (
     r"([0-9]{2}[1-9]|[0-9][1-9][0-9]|[1-9][0-9]{2})$"
 )
 _EARLIEST_YEAR = 1900
+_LATEST_YEAR = 2099  # as NIP_PATTERN: years 19xx and 20xx only
 
 MESSAGES: dict[str, str] = {
     "NIP_LENGTH": "NIP harus terdiri dari 18 digit.",
@@ -108,7 +109,7 @@ def _birth_date(digits: str) -> date | None:
         born = date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return None
-    return born if born.year >= _EARLIEST_YEAR else None
+    return born if _EARLIEST_YEAR <= born.year <= _LATEST_YEAR else None
 
 
 def parse_nip(text: str, kind: NipKind = NipKind.PNS) -> Nip:
@@ -128,11 +129,11 @@ def parse_nip(text: str, kind: NipKind = NipKind.PNS) -> Nip:
     year, month_or_code = int(digits[8:12]), int(digits[12:14])
     month: int | None = None
     if kind is NipKind.PNS:
-        if year < _EARLIEST_YEAR or not 1 <= month_or_code <= 12:
+        if not _EARLIEST_YEAR <= year <= _LATEST_YEAR or not 1 <= month_or_code <= 12:
             problems.append(NipProblem.of("NIP_TMT_INVALID"))
         else:
             month = month_or_code
-    elif year < _EARLIEST_YEAR:
+    elif not _EARLIEST_YEAR <= year <= _LATEST_YEAR:
         problems.append(NipProblem.of("NIP_APPOINTMENT_YEAR_INVALID"))
     if born is not None and not problems and (year, month or 12) < (born.year, born.month):
         problems.append(NipProblem.of("NIP_TMT_BEFORE_BIRTH"))

@@ -339,9 +339,9 @@ _ROMAN = {
     "ii": "II",
     "iii": "III",
     "iv": "IV",
-    "v": "V",
 }
-_ECHELON = re.compile(r"(iii|ii|iv|i|v|[1-5])([ab])")
+# I to IV only: the IP-ASN rules map these to a Diklat PIM level; eselon V has none there.
+_ECHELON = re.compile(r"(iii|ii|iv|i|[1-4])([ab])")
 
 
 def _echelon(cell: Cell) -> str:
